@@ -1,0 +1,120 @@
+"""Reads about users and the scope rule: a post on an area covers its subtree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from .choices import GRID_WORKER_ROLES, ROLE_CAPABILITIES
+from .models import Leave, Post, User
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The area subtrees a user may act on. `paths is None` means everything (superuser)."""
+
+    paths: tuple[str, ...] | None
+
+    @property
+    def is_global(self) -> bool:
+        return self.paths is None
+
+    @property
+    def is_empty(self) -> bool:
+        return self.paths is not None and not self.paths
+
+    def q(self, field: str = "area_path") -> Q:
+        if self.paths is None:
+            return Q()
+        if not self.paths:
+            return Q(pk__in=[])
+        q = Q()
+        for p in self.paths:
+            q |= Q(**{f"{field}__startswith": p})
+        return q
+
+    def covers(self, path: str) -> bool:
+        return self.paths is None or any(path.startswith(p) for p in self.paths)
+
+
+def _minimal(paths) -> tuple[str, ...]:
+    out: list[str] = []
+    for p in sorted(set(paths), key=len):
+        if not any(p.startswith(q) for q in out):
+            out.append(p)
+    return tuple(sorted(out))
+
+
+def active_posts(user) -> list[Post]:
+    """The user's active posts with their areas, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_wangge_posts", None)
+    if cached is None:
+        cached = list(Post.objects.active().filter(user=user).select_related("area", "department"))
+        user._wangge_posts = cached
+    return cached
+
+
+def user_scope(user, capability: str | None = None) -> Scope:
+    """The scope in which `user` holds `capability` (or any post at all when None)."""
+    if not getattr(user, "is_authenticated", False):
+        return Scope(())
+    if user.is_superuser:
+        return Scope(None)
+    paths = [
+        p.area.path
+        for p in active_posts(user)
+        if capability is None or capability in ROLE_CAPABILITIES.get(p.role, set())
+    ]
+    return Scope(_minimal(paths))
+
+
+def user_roles(user) -> set[str]:
+    return {p.role for p in active_posts(user)}
+
+
+def user_has_capability(user, capability: str) -> bool:
+    return not user_scope(user, capability).is_empty
+
+
+def users_for_user(*, user) -> QuerySet[User]:
+    """Users holding a post inside the viewer's management scope."""
+    scope = user_scope(user, "manage_posts")
+    if scope.is_global:
+        return User.objects.all()
+    return User.objects.filter(
+        pk__in=Post.objects.active().filter(scope.q("area__path")).values("user_id")
+    ).distinct()
+
+
+def posts_for_user(*, user) -> QuerySet[Post]:
+    scope = user_scope(user, "manage_posts")
+    return Post.objects.filter(scope.q("area__path")).select_related("user", "area", "department")
+
+
+def is_on_leave(user, at=None) -> bool:
+    at = at or timezone.now()
+    return Leave.objects.filter(user=user, start__lte=at, end__gt=at).exists()
+
+
+def is_on_duty(user, at=None) -> bool:
+    """On duty: inside the user's duty hours for that weekday (when none are set, the default
+    08:00–18:00 working day applies), and not on leave."""
+    at = timezone.localtime(at or timezone.now())
+    if is_on_leave(user, at):
+        return False
+    hours = list(user.duty_hours.filter(weekday=at.weekday()))
+    if not hours and not user.duty_hours.exists():
+        return at.weekday() < 5 and 8 <= at.hour < 18
+    t = at.time()
+    return any(h.start <= t < h.end for h in hours)
+
+
+def grid_workers(grid, on=None) -> QuerySet[User]:
+    """Grid workers with an active post on exactly this grid (full-time first)."""
+    return User.objects.filter(
+        posts__in=Post.objects.active(on).filter(area=grid, role__in=GRID_WORKER_ROLES)
+    ).distinct()

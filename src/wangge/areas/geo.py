@@ -1,0 +1,163 @@
+"""Point → grid lookup over the grids' GeoJSON boundaries with a shapely STRtree.
+
+The index is built once per process and rebuilt when the boundaries change (a version number
+kept in the cache is bumped by every service that edits a boundary or moves an area).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
+from shapely.geometry import shape
+
+from wangge.core.errors import DomainError
+
+from .choices import AreaLevel
+
+VERSION_KEY = "areas:geo:version"
+_lock = threading.Lock()
+
+
+class PointOutsideGrids(DomainError):
+    code = "outside_grids"
+
+
+def bump_version() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 2, None)
+
+
+def current_version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, 1, None)
+        version = cache.get(VERSION_KEY) or 1
+    return version
+
+
+def parse_geometry(geojson) -> shapely.Geometry:
+    """Validate a GeoJSON geometry (or Feature) as a polygon; raise DomainError if it is not."""
+    if isinstance(geojson, dict) and geojson.get("type") == "Feature":
+        geojson = geojson.get("geometry")
+    try:
+        geom = shape(geojson)
+    except Exception as exc:  # noqa: BLE001 - shapely raises many kinds
+        raise DomainError(_("The boundary is not valid GeoJSON."), field="boundary") from exc
+    if geom.geom_type not in ("Polygon", "MultiPolygon"):
+        raise DomainError(_("The boundary must be a polygon."), field="boundary")
+    if geom.is_empty or not geom.is_valid:
+        raise DomainError(_("The boundary polygon is empty or crosses itself."), field="boundary")
+    return geom
+
+
+def validate_point(lat, lng) -> tuple[float, float]:
+    try:
+        lat_f, lng_f = float(lat), float(lng)
+    except (TypeError, ValueError) as exc:
+        raise DomainError(_("The location is not a valid coordinate."), field="location") from exc
+    if not (-90 <= lat_f <= 90 and -180 <= lng_f <= 180) or np.isnan(lat_f) or np.isnan(lng_f):
+        raise DomainError(_("The location is not a valid coordinate."), field="location")
+    return lat_f, lng_f
+
+
+@dataclass
+class GridIndex:
+    """An STRtree over the active grid (and micro-grid) polygons. Coordinates are (lng, lat)."""
+
+    version: int
+    tree: shapely.STRtree | None
+    geoms: list
+    area_ids: np.ndarray
+    levels: list
+
+    @classmethod
+    def build(cls, version: int) -> GridIndex:
+        from .models import Area
+
+        rows = list(
+            Area.objects.filter(
+                level__in=[AreaLevel.GRID, AreaLevel.MICROGRID],
+                is_active=True,
+                boundary__isnull=False,
+            ).values_list("id", "level", "boundary")
+        )
+        geoms, ids, levels = [], [], []
+        for area_id, level, boundary in rows:
+            try:
+                geom = shape(boundary)
+            except Exception:  # noqa: BLE001 - a broken stored boundary must not stop lookups
+                continue
+            if geom.is_empty:
+                continue
+            shapely.prepare(geom)
+            geoms.append(geom)
+            ids.append(area_id)
+            levels.append(level)
+        tree = shapely.STRtree(geoms) if geoms else None
+        return cls(version, tree, geoms, np.array(ids, dtype=np.int64), levels)
+
+    def lookup(self, lat: float, lng: float) -> tuple[int | None, int | None]:
+        """Return (grid id, micro-grid id) containing the point; None where there is none."""
+        if self.tree is None:
+            return None, None
+        hits = self.tree.query(shapely.Point(lng, lat), predicate="intersects")
+        grid_id = micro_id = None
+        for i in hits:
+            if self.levels[i] == AreaLevel.GRID:
+                # Ties on a shared border go to the lowest id: stable and deterministic.
+                if grid_id is None or self.area_ids[i] < grid_id:
+                    grid_id = int(self.area_ids[i])
+            elif micro_id is None or self.area_ids[i] < micro_id:
+                micro_id = int(self.area_ids[i])
+        return grid_id, micro_id
+
+    def lookup_many(self, lats, lngs) -> np.ndarray:
+        """Vectorized lookup: the grid id per point, -1 where outside every grid."""
+        out = np.full(len(lats), -1, dtype=np.int64)
+        if self.tree is None:
+            return out
+        points = shapely.points(np.asarray(lngs, dtype=float), np.asarray(lats, dtype=float))
+        pairs = self.tree.query(points, predicate="intersects")
+        grid_mask = np.array([lvl == AreaLevel.GRID for lvl in self.levels])[pairs[1]]
+        pt, geo = pairs[0][grid_mask], pairs[1][grid_mask]
+        # Reverse order so that the first (lowest-index) polygon wins on a shared border.
+        out[pt[::-1]] = self.area_ids[geo[::-1]]
+        return out
+
+
+_index: GridIndex | None = None
+
+
+def get_index() -> GridIndex:
+    global _index
+    version = current_version()
+    if _index is None or _index.version != version:
+        with _lock:
+            if _index is None or _index.version != version:
+                _index = GridIndex.build(version)
+    return _index
+
+
+def locate_point(lat, lng):
+    """Return the grid (and micro-grid, if any) containing the point, or raise
+    PointOutsideGrids: a point outside every grid gets a clear answer, never a guess."""
+    from .models import Area
+
+    lat_f, lng_f = validate_point(lat, lng)
+    grid_id, micro_id = get_index().lookup(lat_f, lng_f)
+    if grid_id is None:
+        raise PointOutsideGrids(
+            _("The location (%(lat).6f, %(lng).6f) is outside every grid. Choose the grid by hand.")
+            % {"lat": lat_f, "lng": lng_f},
+            field="location",
+        )
+    grid = Area.objects.get(pk=grid_id)
+    micro = Area.objects.get(pk=micro_id) if micro_id else None
+    return grid, micro
