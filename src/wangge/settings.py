@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "wangge.areas",
     "wangge.accounts",
     "wangge.people",
+    "wangge.cases",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,10 @@ urlpatterns = [
     path("accounts/", include("wangge.accounts.urls")),
     path("areas/", include("wangge.areas.urls")),
     path("people/", include("wangge.people.urls")),
+    path("io/", include("wangge.io_urls")),
+    path("cases/", include("wangge.cases.urls")),
+    path("open311/", include("wangge.cases.open311_urls")),
+    path("t/", include("wangge.cases.public_urls")),
     path("", include("wangge.core.urls")),
 ]
 if settings.DEBUG:
