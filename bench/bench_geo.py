@@ -11,7 +11,6 @@ import time
 
 import numpy as np
 import shapely
-
 from common import emit, setup_django
 
 N_SIDE = 317  # 317 × 317 ≈ 100,489 square grids
