@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "wangge.accounts",
     "wangge.people",
     "wangge.cases",
+    "wangge.party",
+    "wangge.disclosure",
 ]
 
 MIDDLEWARE = [

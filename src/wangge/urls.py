@@ -17,6 +17,9 @@ urlpatterns = [
     path("cases/", include("wangge.cases.urls")),
     path("open311/", include("wangge.cases.open311_urls")),
     path("t/", include("wangge.cases.public_urls")),
+    path("party/", include("wangge.party.urls")),
+    path("disclosure/", include("wangge.disclosure.urls")),
+    path("v/", include("wangge.disclosure.public_urls")),
     path("", include("wangge.core.urls")),
 ]
 if settings.DEBUG:
