@@ -182,6 +182,10 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# Periodic tasks enqueued by `wangge scheduler` (started by `wangge serve`): (task, seconds).
+WANGGE_PERIODIC_TASKS = [
+    ("wangge.cases.tasks.sweep_deadlines", int(os.environ.get("WANGGE_SWEEP_SECONDS", "300"))),
+]
 if TASK_BACKEND == "redis":
     INSTALLED_APPS += ["django_rq"]
     RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}}
