@@ -1,0 +1,186 @@
+"""Choices and rule constants of village transparency 村务公开."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from wangge.accounts.choices import Role
+
+
+class Category(models.TextChoices):
+    """The six categories of 三务三资: 党务 村务 财务 (three affairs) and 资金 资产 资源 (three
+    assets)."""
+
+    PARTY = "party", _("party affairs")
+    VILLAGE = "village", _("village affairs")
+    FINANCE = "finance", _("finance")
+    FUNDS = "funds", _("funds")
+    ASSETS = "assets", _("assets")
+    RESOURCES = "resources", _("resources")
+
+
+class PeriodKind(models.TextChoices):
+    """月公示、季汇总、年报告."""
+
+    MONTHLY = "monthly", _("monthly")
+    QUARTERLY = "quarterly", _("quarterly")
+    ANNUAL = "annual", _("annual")
+
+
+class DisclosureStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted for review")
+    RETURNED = "returned", _("returned")
+    PUBLISHED = "published", _("published")
+
+
+# States in which the editor may still change a disclosure.
+EDITABLE_STATUSES = (DisclosureStatus.DRAFT, DisclosureStatus.RETURNED)
+
+
+class DecisionKind(models.TextChoices):
+    FOUR_DISCUSSIONS = "four", _("four discussions, two disclosures")
+    ONE_MATTER = "one_matter", _("one matter, one discussion")
+
+
+class DecisionStage(models.TextChoices):
+    """四议两公开: 党支部提议 → 两委会商议 → 党员大会审议 → 村民代表会议决议 → 决议公开 → 结果公开."""
+
+    PROPOSED = "proposed", _("proposed by the party branch")
+    DISCUSSED = "discussed", _("discussed by the two committees")
+    REVIEWED = "reviewed", _("reviewed by the party members' meeting")
+    PASSED = "passed", _("passed by the villagers' representatives")
+    REJECTED = "rejected", _("rejected by the villagers' representatives")
+    RESOLUTION_PUBLISHED = "resolution_published", _("resolution published")
+    RESULT_PUBLISHED = "result_published", _("implementation result published")
+
+
+# The only way forward from each stage; a stage can never be skipped.
+DECISION_NEXT = {
+    DecisionStage.PROPOSED: DecisionStage.DISCUSSED,
+    DecisionStage.DISCUSSED: DecisionStage.REVIEWED,
+    # REVIEWED → PASSED or REJECTED, by the vote.
+    DecisionStage.PASSED: DecisionStage.RESOLUTION_PUBLISHED,
+    DecisionStage.RESOLUTION_PUBLISHED: DecisionStage.RESULT_PUBLISHED,
+}
+# Stages the public may see (the resolution is published; 两公开).
+PUBLIC_DECISION_STAGES = (DecisionStage.RESOLUTION_PUBLISHED, DecisionStage.RESULT_PUBLISHED)
+
+
+class MajorityRule(models.TextChoices):
+    """How many votes for are needed to pass."""
+
+    SIMPLE_PRESENT = "simple_present", _("more than half of those present")
+    TWO_THIRDS_PRESENT = "two_thirds_present", _("at least two thirds of those present")
+    SIMPLE_ALL = "simple_all", _("more than half of all representatives")
+
+
+class QuorumRule(models.TextChoices):
+    """How many representatives must attend for the meeting to be valid."""
+
+    TWO_THIRDS = "two_thirds", _("at least two thirds of the representatives")
+    HALF = "half", _("more than half of the representatives")
+
+
+DEFAULT_MAJORITY_RULE = MajorityRule.SIMPLE_PRESENT
+DEFAULT_QUORUM_RULE = QuorumRule.TWO_THIRDS
+# Fractions are (threshold, strict): strict means "more than", otherwise "at least".
+QUORUM_THRESHOLDS = {
+    QuorumRule.TWO_THIRDS: (Fraction(2, 3), False),
+    QuorumRule.HALF: (Fraction(1, 2), True),
+}
+MAJORITY_THRESHOLDS = {
+    MajorityRule.SIMPLE_PRESENT: (Fraction(1, 2), True),
+    MajorityRule.TWO_THIRDS_PRESENT: (Fraction(2, 3), False),
+    MajorityRule.SIMPLE_ALL: (Fraction(1, 2), True),
+}
+
+
+class FeedbackKind(models.TextChoices):
+    """述询评督: residents ask 询, rate 评 and supervise 督."""
+
+    QUESTION = "question", _("question")
+    RATING = "rating", _("rating")
+    SUPERVISION = "supervision", _("supervision report")
+
+
+class SupervisionStatus(models.TextChoices):
+    """Where a supervision report 督 went."""
+
+    NONE = "", _("not applicable")
+    PENDING = "pending", _("pending: no case created yet")
+    CASE_CREATED = "case", _("case created")
+
+
+class IssueKind(models.TextChoices):
+    """焦点问题当面对话制: 党务类 政务类 财务类."""
+
+    PARTY = "party", _("party affairs")
+    GOVERNMENT = "government", _("government affairs")
+    FINANCE = "finance", _("finance")
+
+
+class IssueSource(models.TextChoices):
+    MEMBERS_MEETING = "members_meeting", _("party members' meeting")
+    REPRESENTATIVES_MEETING = "representatives_meeting", _("villagers' representatives meeting")
+    SUNSHINE_REPORT = "sunshine_report", _("sunshine report meeting")
+    DIALOGUE = "dialogue", _("face-to-face dialogue")
+    OTHER = "other", _("other")
+
+
+class IssueStatus(models.TextChoices):
+    ANSWERED = "answered", _("answered on the spot")
+    OPEN = "open", _("open")
+    RECTIFIED = "rectified", _("rectified, awaiting cross-off")
+    CROSSED_OFF = "crossed_off", _("crossed off")
+
+
+class Action(models.TextChoices):
+    """What a post may do on the disclosures of its subtree."""
+
+    VIEW = "view", _("view disclosures and statistics")
+    EDIT = "edit", _("edit and submit disclosures")
+    REVIEW = "review", _("review and publish disclosures")
+    DECIDE = "decide", _("record decisions and the issue ledger")
+    ANSWER = "answer", _("answer residents' questions")
+
+
+# The accounts app has no disclosure capability yet: the rule lives here, by role.
+ACTION_ROLES: dict[str, set[str]] = {
+    Action.EDIT: {
+        Role.DISCLOSURE_EDITOR,
+        Role.VILLAGE_GRID_CHIEF,
+        Role.TOWN_ADMIN,
+        Role.COUNTY_ADMIN,
+    },
+    # The village supervision committee 村务监督委员会 reviews; the supervisor role (on a town or
+    # county) stands for it until a village-level reviewer role exists.
+    Action.REVIEW: {Role.SUPERVISOR, Role.TOWN_ADMIN, Role.COUNTY_ADMIN},
+    Action.DECIDE: {
+        Role.DISCLOSURE_EDITOR,
+        Role.VILLAGE_GRID_CHIEF,
+        Role.TOWN_ADMIN,
+        Role.COUNTY_ADMIN,
+    },
+    Action.ANSWER: {
+        Role.DISCLOSURE_EDITOR,
+        Role.VILLAGE_GRID_CHIEF,
+        Role.TOWN_ADMIN,
+        Role.COUNTY_ADMIN,
+    },
+}
+ACTION_ROLES[Action.VIEW] = set().union(*ACTION_ROLES.values()) | {
+    Role.TOWN_GRID_CHIEF,
+    Role.STATIONED_CADRE,
+    Role.PARTY_ORGANISER,
+}
+
+# Rate limits of the public forms 述询评督: (count, seconds) per phone number and per IP address.
+FEEDBACK_LIMIT_PER_PHONE = (5, 3600)
+FEEDBACK_LIMIT_PER_IP = (20, 3600)
+
+# How many of each the public village page shows.
+PUBLIC_PAGE_LIMIT = 20

@@ -1,0 +1,40 @@
+"""Small builders shared by the disclosure tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from wangge.disclosure import services
+
+
+def published(*, village, item, period, editor, reviewer, body="本月收支情况", table=None):
+    d = services.disclosure_create(
+        actor=editor, village=village, item=item, period=period, body=body, table=table
+    )
+    services.disclosure_submit(actor=editor, disclosure=d)
+    return services.disclosure_publish(actor=reviewer, disclosure=d)
+
+
+def reviewed_decision(*, village, actor, title="修建村道", **kwargs):
+    day = dt.date.today() - dt.timedelta(days=10)
+    d = services.decision_create(actor=actor, village=village, title=title, held_on=day, **kwargs)
+    d = services.decision_advance(
+        actor=actor, decision=d, stage="discussed", held_on=day + dt.timedelta(days=1)
+    )
+    return services.decision_advance(
+        actor=actor, decision=d, stage="reviewed", held_on=day + dt.timedelta(days=2)
+    )
+
+
+def passed_decision(*, village, actor, **kwargs):
+    d = reviewed_decision(village=village, actor=actor, **kwargs)
+    return services.decision_vote(
+        actor=actor,
+        decision=d,
+        held_on=dt.date.today() - dt.timedelta(days=5),
+        representatives_total=30,
+        attendance=25,
+        votes_for=20,
+        votes_against=3,
+        votes_abstain=2,
+    )
