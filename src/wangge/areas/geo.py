@@ -1,12 +1,13 @@
 """Point → grid lookup over the grids' GeoJSON boundaries with a shapely STRtree.
 
-The index is built once per process and rebuilt when the boundaries change (a version number
-kept in the cache is bumped by every service that edits a boundary or moves an area).
+The index is built once per process and rebuilt when the boundaries change (a version token
+kept in the cache is replaced by every service that edits a boundary or moves an area).
 """
 
 from __future__ import annotations
 
 import threading
+import uuid
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,17 +29,17 @@ class PointOutsideGrids(DomainError):
 
 
 def bump_version() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 2, None)
+    """Tell every process that the boundaries changed. The version is a random token, not a
+    counter, so that a flushed cache (which loses the key) can never bring back a version an
+    old index was built at."""
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
 
 
-def current_version() -> int:
+def current_version() -> str:
     version = cache.get(VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, 1, None)
-        version = cache.get(VERSION_KEY) or 1
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(VERSION_KEY)
     return version
 
 
@@ -71,14 +72,14 @@ def validate_point(lat, lng) -> tuple[float, float]:
 class GridIndex:
     """An STRtree over the active grid (and micro-grid) polygons. Coordinates are (lng, lat)."""
 
-    version: int
+    version: str
     tree: shapely.STRtree | None
     geoms: list
     area_ids: np.ndarray
     levels: list
 
     @classmethod
-    def build(cls, version: int) -> GridIndex:
+    def build(cls, version: str) -> GridIndex:
         from .models import Area
 
         rows = list(
@@ -135,12 +136,12 @@ class GridIndex:
 _index: GridIndex | None = None
 
 
-def get_index() -> GridIndex:
+def get_index(*, rebuild: bool = False) -> GridIndex:
     global _index
     version = current_version()
-    if _index is None or _index.version != version:
+    if rebuild or _index is None or _index.version != version:
         with _lock:
-            if _index is None or _index.version != version:
+            if rebuild or _index is None or _index.version != version:
                 _index = GridIndex.build(version)
     return _index
 
@@ -151,13 +152,17 @@ def locate_point(lat, lng):
     from .models import Area
 
     lat_f, lng_f = validate_point(lat, lng)
-    grid_id, micro_id = get_index().lookup(lat_f, lng_f)
-    if grid_id is None:
-        raise PointOutsideGrids(
-            _("The location (%(lat).6f, %(lng).6f) is outside every grid. Choose the grid by hand.")
-            % {"lat": lat_f, "lng": lng_f},
-            field="location",
-        )
-    grid = Area.objects.get(pk=grid_id)
-    micro = Area.objects.get(pk=micro_id) if micro_id else None
-    return grid, micro
+    found: dict = {}
+    for attempt in range(2):
+        # A second pass only when a grid was deleted since this process built its index.
+        grid_id, micro_id = get_index(rebuild=attempt > 0).lookup(lat_f, lng_f)
+        if grid_id is None:
+            break
+        found = Area.objects.in_bulk([i for i in (grid_id, micro_id) if i])
+        if grid_id in found:
+            return found[grid_id], found.get(micro_id)
+    raise PointOutsideGrids(
+        _("The location (%(lat).6f, %(lng).6f) is outside every grid. Choose the grid by hand.")
+        % {"lat": lat_f, "lng": lng_f},
+        field="location",
+    )

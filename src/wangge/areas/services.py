@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from wangge.core.audit import audit
-from wangge.core.errors import DomainError
+from wangge.core.errors import DomainError, PermissionDenied
 from wangge.core.paths import rewrite_path_prefix
 
 from . import geo
@@ -25,6 +25,22 @@ from .choices import (
 from .models import Area, AreaChange
 
 _DIGITS = re.compile(r"^\d+$")
+
+
+def _check_manage(actor, area: Area | None) -> None:
+    """The actor must hold manage_areas over `area` (None: the top of the tree, which only a
+    superuser manages). A None actor is the system (demo data, console imports)."""
+    if actor is None:
+        return
+    from wangge.accounts.choices import Capability
+    from wangge.accounts.selectors import user_scope
+
+    scope = user_scope(actor, Capability.MANAGE_AREAS)
+    if area is None:
+        if not scope.is_global:
+            raise PermissionDenied(_("Only a system administrator can create a county."))
+    elif not scope.covers(area.path):
+        raise PermissionDenied(_("You cannot manage the areas of %(area)s.") % {"area": area.name})
 
 
 def _child_level(parent: Area | None) -> str:
@@ -81,6 +97,7 @@ def area_create(
     centroid_lat=None,
     centroid_lng=None,
 ) -> Area:
+    _check_manage(actor, parent)
     name = (name or "").strip()
     if not name:
         raise DomainError(_("The name is required."), field="name")
@@ -140,6 +157,7 @@ def area_update(
     centroid_lng=None,
 ) -> Area:
     area = Area.objects.select_for_update().get(pk=area.pk)
+    _check_manage(actor, area)
     changes = {}
     if name is not None:
         name = name.strip()
@@ -190,11 +208,13 @@ def area_update(
 def area_set_ab_partners(*, actor, grid: Area, partner: Area | None) -> Area:
     """Make two adjacent grids each other's AB partner (相邻网格互为AB角)."""
     grid = Area.objects.select_for_update().get(pk=grid.pk)
+    _check_manage(actor, grid)
     if grid.level != AreaLevel.GRID:
         raise DomainError(_("Only grids have AB partners."), field="grid")
     old = grid.ab_partner
     if partner is not None:
         partner = Area.objects.select_for_update().get(pk=partner.pk)
+        _check_manage(actor, partner)
         if partner.pk == grid.pk:
             raise DomainError(_("A grid cannot be its own AB partner."), field="partner")
         if partner.level != AreaLevel.GRID:
@@ -245,6 +265,8 @@ def area_move(*, actor, area: Area, new_parent: Area, note: str = "") -> Area:
     codes, so their households, cases and history stay attached; levels follow the new depth."""
     area = Area.objects.get(pk=area.pk)
     new_parent = Area.objects.get(pk=new_parent.pk)
+    _check_manage(actor, area.get_parent())
+    _check_manage(actor, new_parent)
     if area.depth == 1:
         raise DomainError(_("A county cannot be moved."))
     if new_parent.path.startswith(area.path):
@@ -299,12 +321,14 @@ def villages_merge(*, actor, sources: list[Area], target: Area, note: str = "") 
     target, its grids become micro-grids; it keeps its id, code and households, and the change
     is recorded. A source village that has micro-grids must be flattened first."""
     target = Area.objects.get(pk=target.pk)
+    _check_manage(actor, target)
     if target.level != AreaLevel.VILLAGE:
         raise DomainError(_("Villages can only be merged into a village."), field="target")
     if not sources:
         raise DomainError(_("Choose the villages to merge."), field="sources")
     for src in sources:
         src = Area.objects.get(pk=src.pk)
+        _check_manage(actor, src)
         if src.pk == target.pk or src.level != AreaLevel.VILLAGE:
             raise DomainError(
                 _("%(name)s is not a village that can be merged.") % {"name": src.name},
@@ -336,6 +360,7 @@ def villages_merge(*, actor, sources: list[Area], target: Area, note: str = "") 
 @transaction.atomic
 def area_deactivate(*, actor, area: Area, note: str = "") -> Area:
     area = Area.objects.select_for_update().get(pk=area.pk)
+    _check_manage(actor, area)
     if not area.is_active:
         raise DomainError(_("The area is already inactive."))
     Area.objects.filter(path__startswith=area.path).update(is_active=False)

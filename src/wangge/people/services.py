@@ -63,6 +63,17 @@ def _clean_text(value: str, *, field: str, max_length: int, required: bool = Fal
     return value
 
 
+def _point(lat, lng) -> tuple[float | None, float | None]:
+    """Both coordinates or neither; a half or impossible position is refused."""
+    if lat is None and lng is None:
+        return None, None
+    if lat is None or lng is None:
+        raise DomainError(_("Give both the latitude and the longitude."), field="lat")
+    from wangge.areas.geo import validate_point
+
+    return validate_point(lat, lng)
+
+
 def _tags(tags: Iterable[Tag] | None, target: str) -> list[Tag]:
     tags = list(tags or [])
     for tag in tags:
@@ -91,6 +102,7 @@ def household_create(
     check_scope(actor, area.path, Capability.EDIT_PEOPLE)
     if not area.is_active:
         raise DomainError(_("%(area)s is no longer active.") % {"area": area.name}, field="area")
+    lat, lng = _point(lat, lng)
     if Household.objects.filter(number=number).exists():
         raise DomainError(
             _("The household number %(n)s already exists.") % {"n": number}, field="number"
@@ -121,7 +133,11 @@ def household_update(
     tags: Iterable[Tag] | None = None,
     notes: str | None = None,
     area: Area | None = None,
+    lat=...,
+    lng=...,
 ) -> Household:
+    """Change the fields given (None or left out: unchanged). `lat`/`lng` are set together;
+    None for both clears the position."""
     household = Household.objects.select_for_update().get(pk=household.pk)
     check_scope(actor, household.area_path, Capability.EDIT_PEOPLE)
     changed = []
@@ -134,6 +150,11 @@ def household_update(
     if notes is not None:
         household.notes = _clean_text(notes, field="notes", max_length=4000)
         changed.append("notes")
+    if lat is not ... or lng is not ...:
+        household.lat, household.lng = _point(
+            household.lat if lat is ... else lat, household.lng if lng is ... else lng
+        )
+        changed.append("location")
     if area is not None and area.pk != household.area_id:
         new_area, grid = _resolve_area(area)
         check_scope(actor, new_area.path, Capability.EDIT_PEOPLE)
@@ -279,6 +300,8 @@ def resident_reveal_id(*, actor, resident: Resident, reason: str = "") -> str:
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise PermissionDenied(_("Log in to see ID numbers."))
     if not user_scope(actor, Capability.REVEAL_ID).covers(resident.area_path):
+        if user_scope(actor, Capability.VIEW_PEOPLE).covers(resident.area_path):
+            raise PermissionDenied(_("You are not allowed to see full ID numbers."))
         raise NotFound(_("Not found."))
     number = decrypt(resident.id_number_cipher)
     audit(
