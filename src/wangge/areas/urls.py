@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "areas"
-urlpatterns = []
+urlpatterns = [
+    path("", views.area_list, name="list"),
+    path("<int:pk>/", views.area_detail, name="detail"),
+    path("<int:pk>/edit/", views.area_edit, name="edit"),
+]

@@ -1,2 +1,77 @@
+"""Template context shared by every page: the navigation menu built from the user's roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from wangge.accounts.choices import Capability
+from wangge.accounts.selectors import active_posts, user_scope
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url: str
+    # URL prefix that marks the item as the current section.
+    prefix: str
+    active: bool = False
+
+
+# (label, url name, capability needed or None for "any post", staff only)
+# Sections owned by other apps appear as soon as their URL names exist.
+_MENU = [
+    (_("Home"), "home", "", False),
+    (_("Areas"), "areas:list", None, False),
+    (_("Households"), "people:household_list", Capability.VIEW_PEOPLE, False),
+    (_("Residents"), "people:resident_list", Capability.VIEW_PEOPLE, False),
+    (_("Cases"), "cases:list", None, False),
+    (_("Import / export"), "io:index", Capability.IMPORT, False),
+    (_("Administration"), "admin:index", "", True),
+]
+
+
+def _url(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def build_menu(user, path: str = "") -> list[MenuItem]:
+    """The menu for `user`: an entry appears only if the user holds the capability it needs
+    somewhere (or any post when the entry needs none), so a volunteer sees less than a town
+    grid office."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    has_post = user.is_superuser or bool(active_posts(user))
+    items: list[MenuItem] = []
+    for label, name, capability, staff_only in _MENU:
+        if staff_only and not user.is_staff:
+            continue
+        if capability is None and not has_post:
+            continue
+        if capability and user_scope(user, capability).is_empty:
+            continue
+        url = _url(name)
+        if url is None:
+            continue
+        items.append(MenuItem(label=str(label), url=url, prefix=url))
+    # The longest matching prefix is the current section ("/" matches everything).
+    best = max(
+        (i for i in items if path.startswith(i.prefix) and (i.prefix != "/" or path == "/")),
+        key=lambda i: len(i.prefix),
+        default=None,
+    )
+    return [MenuItem(label=i.label, url=i.url, prefix=i.prefix, active=i is best) for i in items]
+
+
 def navigation(request):
-    return {}
+    user = getattr(request, "user", None)
+    posts = active_posts(user) if user is not None else []
+    return {
+        "nav_menu": build_menu(user, request.path) if user is not None else [],
+        "nav_posts": posts,
+    }
