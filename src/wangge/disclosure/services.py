@@ -548,41 +548,35 @@ def _rate_count(key: str, limit: tuple[int, int]) -> None:
 
 
 def _create_case(feedback: Feedback):
-    """Hand a supervision report 督 to the case loop when the cases app offers case_report;
-    its signature is read at call time so that the report is never lost."""
+    """Hand a supervision report 督 to the case loop (cases.services.case_report) as a report
+    from the village page, placed on the village's first grid since a case lives in a grid.
+    The signature is checked at call time: when the cases app cannot take it, the report stays
+    pending and is never lost."""
     try:
         from wangge.cases.services import case_report
     except ImportError:
         return None
+    grid = (
+        Area.objects.filter(
+            path__startswith=feedback.village.path, level=AreaLevel.GRID, is_active=True
+        )
+        .order_by("path")
+        .first()
+    )
     values = {
         "actor": None,
-        "area": feedback.village,
-        "village": feedback.village,
+        "source": "qr",
+        "title": _("Supervision report on village affairs"),
         "description": feedback.body,
-        "body": feedback.body,
-        "text": feedback.body,
-        "title": _("Supervision report from the village page"),
-        "phone": feedback.phone,
-        "reporter_phone": feedback.phone,
-        "name": feedback.name,
+        "area": grid,
         "reporter_name": feedback.name,
-        "channel": "disclosure",
-        "source": "disclosure",
+        "reporter_phone": feedback.phone,
     }
     params = inspect.signature(case_report).parameters
-    if any(p.kind == p.VAR_KEYWORD for p in params.values()):
-        kwargs = {k: v for k, v in values.items() if k in ("actor", "area", "description", "phone")}
-    else:
-        kwargs = {k: values[k] for k in params if k in values}
-        required = [
-            n
-            for n, p in params.items()
-            if p.default is p.empty and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]
-        if any(n not in kwargs for n in required):
-            logger.warning("cases.services.case_report has an unexpected signature: %s", required)
-            return None
-    return case_report(**kwargs)
+    if grid is None or not set(values) <= set(params):
+        logger.warning("supervision report %s kept pending: cannot create a case", feedback.pk)
+        return None
+    return case_report(**values)
 
 
 @transaction.atomic

@@ -408,3 +408,50 @@ def test_published_helper(territory, editor, reviewer, monthly_item):
         reviewer=reviewer,
     )
     assert d.status == "published"
+
+
+# --- 述询评督 ----------------------------------------------------------------------------------
+
+
+def test_supervision_report_becomes_case(territory):
+    pytest.importorskip("wangge.cases.services")
+    fb = services.feedback_submit(
+        village=territory.village_a, kind="supervision", phone="13912345678", body="鱼塘发包"
+    )
+    assert fb.supervision_status == "case" and fb.case_id
+
+
+def test_supervision_report_kept_pending_when_cases_refuse(territory, monkeypatch):
+    def refuse(feedback):
+        raise DomainError("no")
+
+    monkeypatch.setattr(services, "_create_case", refuse)
+    fb = services.feedback_submit(
+        village=territory.village_a, kind="supervision", phone="13912345678", body="鱼塘发包"
+    )
+    assert fb.supervision_status == "pending" and fb.case_id is None
+
+
+def test_feedback_on_unpublished_disclosure_refused(territory, editor, monthly_item):
+    d = services.disclosure_create(
+        actor=editor, village=territory.village_a, item=monthly_item, period="2026-10", body="x"
+    )
+    with pytest.raises(DomainError):
+        services.feedback_submit(
+            village=territory.village_a,
+            kind="question",
+            phone="13912345678",
+            body="?",
+            disclosure=d,
+        )
+
+
+def test_answer_needs_scope_and_only_once(territory, editor, editor_b):
+    q = services.feedback_submit(
+        village=territory.village_a, kind="question", phone="13912345678", body="?"
+    )
+    with pytest.raises(PermissionDenied):
+        services.feedback_answer(actor=editor_b, feedback=q, answer="a")
+    services.feedback_answer(actor=editor, feedback=q, answer="a")
+    with pytest.raises(TransitionNotAllowed):
+        services.feedback_answer(actor=editor, feedback=q, answer="b")
