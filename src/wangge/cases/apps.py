@@ -6,3 +6,11 @@ class CasesConfig(AppConfig):
     name = "wangge.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self):
+        from wangge.core.paths import register_path_dependent
+
+        from .models import Case, CaseDailyRollup
+
+        register_path_dependent(Case)
+        register_path_dependent(CaseDailyRollup)

@@ -1,0 +1,132 @@
+"""Case deadlines 办理时限 on the Chinese working calendar.
+
+Normal and important cases count working hours: the office periods below, on working days as
+the State Council publishes them every year (holidays off, make-up workdays 调休 on), read from
+chinese_calendar; for years the library does not know yet, Monday to Friday. Urgent cases count
+wall-clock hours. The yellow warning comes at 80% of the resolution time, red when it is over.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import chinese_calendar
+from django.utils import timezone
+
+from .choices import DEFAULT_LIMITS, Urgency
+
+# Office hours of a working day (上午 08:30–12:00, 下午 14:00–17:30): seven hours.
+WORKING_PERIODS: tuple[tuple[dt.time, dt.time], ...] = (
+    (dt.time(8, 30), dt.time(12, 0)),
+    (dt.time(14, 0), dt.time(17, 30)),
+)
+YELLOW_FRACTION = Decimal("0.8")
+# A deadline further than this is a configuration error, not a reason to loop forever.
+_MAX_DAYS = 3660
+
+
+def is_workday(day: dt.date) -> bool:
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return day.weekday() < 5
+
+
+def _aware(day: dt.date, t: dt.time) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, t))
+
+
+def add_working_hours(start: dt.datetime, hours) -> dt.datetime:
+    """The moment when `hours` working hours have passed after `start`."""
+    remaining = dt.timedelta(hours=float(hours))
+    local = timezone.localtime(start)
+    day = local.date()
+    for _ in range(_MAX_DAYS):
+        if is_workday(day):
+            for begin, end in WORKING_PERIODS:
+                period_end = _aware(day, end)
+                s = max(_aware(day, begin), local)
+                if s >= period_end:
+                    continue
+                available = period_end - s
+                if remaining <= available:
+                    return s + remaining
+                remaining -= available
+        day += dt.timedelta(days=1)
+    raise ValueError("deadline too far in the future")
+
+
+def working_hours_between(start: dt.datetime, end: dt.datetime) -> float:
+    """Working hours between two moments (0 when end is before start)."""
+    if end <= start:
+        return 0.0
+    total = dt.timedelta()
+    day = timezone.localtime(start).date()
+    last = timezone.localtime(end).date()
+    while day <= last:
+        if is_workday(day):
+            for begin, stop in WORKING_PERIODS:
+                s = max(_aware(day, begin), start)
+                e = min(_aware(day, stop), end)
+                if e > s:
+                    total += e - s
+        day += dt.timedelta(days=1)
+    return total.total_seconds() / 3600
+
+
+def add_hours(start: dt.datetime, hours, *, working_time: bool) -> dt.datetime:
+    if working_time:
+        return add_working_hours(start, hours)
+    return start + dt.timedelta(hours=float(hours))
+
+
+@dataclass(frozen=True)
+class Limits:
+    response_hours: Decimal
+    resolve_hours: Decimal
+    working_time: bool
+
+
+def limits_for(category, urgency: str) -> Limits:
+    """The category's limits for the urgency, else its parent's, else the defaults. Urgent
+    cases always run on wall-clock time."""
+    row = None
+    node = category
+    while node is not None and row is None:
+        row = next((lim for lim in node.limits.all() if lim.urgency == urgency), None)
+        node = node.parent
+    if row is not None:
+        limits = Limits(row.response_hours, row.resolve_hours, row.working_time)
+    else:
+        respond, resolve, working = DEFAULT_LIMITS[Urgency(urgency)]
+        limits = Limits(Decimal(str(respond)), Decimal(str(resolve)), working)
+    if urgency == Urgency.URGENT and limits.working_time:
+        limits = Limits(limits.response_hours, limits.resolve_hours, False)
+    return limits
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    respond_by: dt.datetime
+    resolve_by: dt.datetime
+    warn_at: dt.datetime
+    working_time: bool
+
+
+def compute_deadlines(category, urgency: str, start: dt.datetime) -> Deadlines:
+    limits = limits_for(category, urgency)
+    w = limits.working_time
+    return Deadlines(
+        respond_by=add_hours(start, limits.response_hours, working_time=w),
+        resolve_by=add_hours(start, limits.resolve_hours, working_time=w),
+        warn_at=add_hours(start, limits.resolve_hours * YELLOW_FRACTION, working_time=w),
+        working_time=w,
+    )
+
+
+def resolve_deadlines(category, urgency: str, start: dt.datetime) -> tuple:
+    """(resolve_by, warn_at) for a new resolution period (a reopened case)."""
+    d = compute_deadlines(category, urgency, start)
+    return d.resolve_by, d.warn_at

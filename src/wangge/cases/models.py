@@ -1,0 +1,390 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import (
+    AttachmentKind,
+    CaseState,
+    Level,
+    Satisfaction,
+    Source,
+    Urgency,
+    Verb,
+    WarningLevel,
+)
+
+
+class Category(models.Model):
+    """An event type 事件类型: a configurable two-level tree (e.g. 矛盾纠纷 → 土地纠纷) with its
+    default urgency, 三事分流 level, department and deadlines."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    default_urgency = models.CharField(
+        _("default urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    default_level = models.CharField(
+        _("default level (三事分流)"), max_length=16, choices=Level.choices, default=Level.GRID
+    )
+    default_department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("default department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("case category")
+        verbose_name_plural = _("case categories")
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="category_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CategoryLimit(models.Model):
+    """Time limits 办理时限 of a category for one urgency: hours to respond and to resolve,
+    counted in working hours (工作时间) or wall-clock time."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="limits")
+    urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices)
+    response_hours = models.DecimalField(_("hours to respond"), max_digits=6, decimal_places=2)
+    resolve_hours = models.DecimalField(_("hours to resolve"), max_digits=6, decimal_places=2)
+    working_time = models.BooleanField(
+        _("count working hours only"),
+        default=True,
+        help_text=_("Off: wall-clock hours, nights and holidays included."),
+    )
+
+    class Meta:
+        verbose_name = _("category time limit")
+        verbose_name_plural = _("category time limits")
+        constraints = [
+            models.UniqueConstraint(fields=["category", "urgency"], name="category_limit_unique"),
+            models.CheckConstraint(
+                condition=Q(response_hours__gt=0)
+                & Q(resolve_hours__gte=models.F("response_hours")),
+                name="category_limit_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.urgency}"
+
+
+class CaseCounter(models.Model):
+    """The last case number given out in a year; locked row so that numbers never repeat."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class Case(models.Model):
+    """A case 事件/诉求: a problem, dispute, need or question followed around the closed loop
+    (闭环) from intake to return visit and closure. The timeline (CaseAction) is the truth;
+    the fields here are its current summary for lists."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
+    tracking_code = models.CharField(_("tracking code"), max_length=32, unique=True, editable=False)
+    title = models.CharField(_("title"), max_length=100)
+    description = models.TextField(_("description"), max_length=4000)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases"
+    )
+    urgency = models.CharField(
+        _("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+
+    # The reporter: stored for call-backs, never shown publicly.
+    reporter_name = models.CharField(_("reporter name"), max_length=50, blank=True)
+    reporter_phone = models.CharField(_("reporter phone"), max_length=20, blank=True)
+    reporter_email = models.EmailField(_("reporter e-mail"), blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    household = models.ForeignKey(
+        "people.Household",
+        verbose_name=_("household"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+    )
+
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lng = models.FloatField(_("longitude"), null=True, blank=True)
+    area = models.ForeignKey(
+        "areas.Area",
+        verbose_name=_("grid / micro-grid"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    grid = models.ForeignKey(
+        "areas.Area", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="grid_cases"
+    )
+    # Copy of area.path for one-table subtree scans; rewritten when the tree is restructured.
+    area_path = models.CharField(max_length=64, db_index=True, editable=False)
+
+    state = models.CharField(
+        _("state"), max_length=16, choices=CaseState.choices, default=CaseState.REPORTED
+    )
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices, default=Level.GRID)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handler"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="handled_cases",
+    )
+    first_responder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("first responder (首问负责人)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="first_responded_cases",
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+    )
+    department_reported_at = models.DateTimeField(_("department reported in"), null=True)
+
+    working_time = models.BooleanField(_("deadlines in working hours"), default=True)
+    respond_by = models.DateTimeField(_("respond by"), null=True, blank=True)
+    resolve_by = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    warn_at = models.DateTimeField(_("yellow warning at"), null=True, blank=True)
+    warning = models.CharField(
+        _("warning"), max_length=8, choices=WarningLevel.choices, default=WarningLevel.NORMAL
+    )
+    # The resolve_by value for which the overdue escalation was done: once per overdue period.
+    auto_escalated_for = models.DateTimeField(null=True, blank=True, editable=False)
+
+    reported_at = models.DateTimeField(_("reported at"), db_index=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    resolution = models.TextField(_("resolution"), max_length=4000, blank=True)
+    # The level a case was resolved at: where it was settled (小事不出村，大事不出镇).
+    settled_level = models.CharField(max_length=16, choices=Level.choices, blank=True)
+
+    satisfaction = models.CharField(
+        _("satisfaction (return visit)"), max_length=16, choices=Satisfaction.choices, blank=True
+    )
+    return_visited_at = models.DateTimeField(_("return visit at"), null=True, blank=True)
+    public_satisfaction = models.CharField(
+        _("satisfaction (reporter)"), max_length=16, choices=Satisfaction.choices, blank=True
+    )
+    public_rated_at = models.DateTimeField(null=True, blank=True)
+
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+    )
+
+    # Idempotent intake: a client retrying with the same key gets the same case back.
+    idempotency_client = models.CharField(max_length=64, blank=True, editable=False)
+    idempotency_key = models.CharField(max_length=128, blank=True, editable=False)
+    body_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-reported_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_client", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="case_idempotency_unique",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["area_path", "state"], name="case_path_state_idx"),
+            models.Index(fields=["handler", "state"], name="case_handler_state_idx"),
+            models.Index(fields=["state", "resolve_by"], name="case_state_resolve_idx"),
+            models.Index(fields=["state", "warn_at"], name="case_state_warn_idx"),
+            models.Index(fields=["department", "state"], name="case_department_state_idx"),
+            models.Index(fields=["category", "state"], name="case_category_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (CaseState.REPORTED, CaseState.ACCEPTED, CaseState.IN_PROGRESS)
+
+
+class CaseAction(models.Model):
+    """One step of a case's timeline 处置记录: who did what, from which state and level to
+    which. Append-only; the public board, the KPIs and the point ledger read it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The actor's role at the time (a Role value, "public" or "system"): the public board
+    # shows the role, never the name.
+    actor_role = models.CharField(max_length=32, blank=True)
+    verb = models.CharField(_("action"), max_length=32, choices=Verb.choices)
+    from_state = models.CharField(max_length=16, choices=CaseState.choices, blank=True)
+    to_state = models.CharField(max_length=16, choices=CaseState.choices, blank=True)
+    from_level = models.CharField(max_length=16, choices=Level.choices, blank=True)
+    to_level = models.CharField(max_length=16, choices=Level.choices, blank=True)
+    note = models.TextField(_("note"), max_length=4000, blank=True)
+    is_public = models.BooleanField(_("shown on the public board"), default=False)
+    created_at = models.DateTimeField(_("time"), db_index=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("case action")
+        verbose_name_plural = _("case actions")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["case", "created_at"], name="caseaction_case_time_idx"),
+            models.Index(fields=["verb", "created_at"], name="caseaction_verb_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.verb}"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise ValueError("case actions are append-only")
+        super().save(*args, **kwargs)
+
+
+def _attachment_path(instance, filename: str) -> str:
+    import secrets
+
+    ext = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}.get(
+        instance.content_type, "bin"
+    )
+    return f"cases/{secrets.token_hex(2)}/{secrets.token_urlsafe(16)}.{ext}"
+
+
+class CaseAttachment(models.Model):
+    """A photo 现场照片 attached to a case, checked to be a real JPEG, PNG or WebP image."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    action = models.ForeignKey(
+        CaseAction, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=_attachment_path, max_length=200)
+    content_type = models.CharField(max_length=16, choices=AttachmentKind.choices)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    is_public = models.BooleanField(default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case photo")
+        verbose_name_plural = _("case photos")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+class Open311Client(models.Model):
+    """An application allowed to post cases through Open311 GeoReport v2 (API key 接口密钥).
+    Only a hash of the key is stored; the key itself is shown once when issued."""
+
+    name = models.CharField(_("name"), max_length=100)
+    key_prefix = models.CharField(_("key prefix"), max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("Open311 client")
+        verbose_name_plural = _("Open311 clients")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+
+class CaseDailyRollup(models.Model):
+    """Counters of one grid for one day, kept by the services in the same transaction as the
+    action they count, so that KPIs over any subtree and period are a sum over few rows."""
+
+    grid = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+")
+    area_path = models.CharField(max_length=64, db_index=True)
+    day = models.DateField()
+    received = models.PositiveIntegerField(default=0)
+    responded = models.PositiveIntegerField(default=0)
+    responded_on_time = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    resolved_on_time = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    return_visits = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    basically = models.PositiveIntegerField(default=0)
+    unsatisfied = models.PositiveIntegerField(default=0)
+    settled_grid = models.PositiveIntegerField(default=0)
+    settled_village = models.PositiveIntegerField(default=0)
+    settled_town = models.PositiveIntegerField(default=0)
+    settled_county = models.PositiveIntegerField(default=0)
+    escalated = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("case daily rollup")
+        verbose_name_plural = _("case daily rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["grid", "day"], name="case_rollup_unique"),
+        ]
+        indexes = [models.Index(fields=["area_path", "day"], name="case_rollup_path_day_idx")]

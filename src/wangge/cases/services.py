@@ -1,0 +1,1038 @@
+"""Writes of the case loop 闭环. Every function: keyword-only, actor explicit, one transaction,
+the case row locked, the current state checked, a CaseAction and an audit row appended."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import secrets
+from collections.abc import Iterable
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
+
+from wangge.accounts.models import Department
+from wangge.areas.choices import AreaLevel
+from wangge.areas.geo import locate_point, validate_point
+from wangge.areas.models import Area
+from wangge.core.audit import audit
+from wangge.core.errors import DomainError, NotFound, TransitionNotAllowed
+
+from . import deadlines, permissions, routing
+from .choices import (
+    LEVEL_ORDER,
+    OPEN_STATES,
+    PUBLIC_SOURCES,
+    AttachmentKind,
+    CaseState,
+    Level,
+    Satisfaction,
+    Source,
+    Urgency,
+    Verb,
+    WarningLevel,
+)
+from .models import (
+    Case,
+    CaseAction,
+    CaseAttachment,
+    CaseCounter,
+    CaseDailyRollup,
+    Category,
+    Open311Client,
+)
+
+MAX_TEXT = 4000
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PHOTOS = 9
+PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})$")
+DEMO_OPEN311_KEY = "demo-open311"
+
+
+# ---------------------------------------------------------------------------------------------
+# Input cleaning
+
+
+def clean_text(value, *, field: str, max_length: int = MAX_TEXT, required: bool = False) -> str:
+    """Strip HTML tags and surrounding space; refuse (never truncate) text that is too long.
+    Templates escape on output as well: the stored text is plain."""
+    text = strip_tags(str(value or "")).replace("\x00", "").strip()
+    if required and not text:
+        raise DomainError(_("This field is required."), field=field)
+    if len(text) > max_length:
+        raise DomainError(
+            _("This text has %(n)d characters; at most %(max)d are allowed.")
+            % {"n": len(text), "max": max_length},
+            field=field,
+        )
+    return text
+
+
+def clean_phone(phone, *, required: bool = False) -> str:
+    phone = re.sub(r"[\s()]", "", str(phone or ""))
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if not phone:
+        if required:
+            raise DomainError(_("A phone number is required to report a case."), field="phone")
+        return ""
+    if not PHONE_RE.match(phone):
+        raise DomainError(_("This is not a valid phone number."), field="phone")
+    return phone
+
+
+def sniff_image(head: bytes) -> str | None:
+    """The image type from the file's magic bytes: JPEG, PNG or WebP, else None."""
+    if head[:3] == b"\xff\xd8\xff":
+        return AttachmentKind.JPEG
+    if head[:8] == b"\x89PNG\r\n\x1a\n":
+        return AttachmentKind.PNG
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return AttachmentKind.WEBP
+    return None
+
+
+def _read_photo(photo) -> tuple[bytes, str]:
+    size = getattr(photo, "size", None)
+    if size is not None and size > MAX_PHOTO_BYTES:
+        raise DomainError(
+            _("A photo may be at most 5 MB; this one has %(mb).1f MB.")
+            % {"mb": size / 1024 / 1024},
+            field="photos",
+        )
+    if isinstance(photo, bytes | bytearray):
+        data = bytes(photo)
+    else:
+        if hasattr(photo, "seek"):
+            photo.seek(0)
+        data = photo.read(MAX_PHOTO_BYTES + 1)
+    if len(data) > MAX_PHOTO_BYTES:
+        raise DomainError(_("A photo may be at most 5 MB."), field="photos")
+    kind = sniff_image(data[:16])
+    if kind is None:
+        raise DomainError(
+            _("Only photos are accepted (JPEG, PNG or WebP); this file is not one."),
+            field="photos",
+        )
+    return data, kind
+
+
+def clean_photos(photos: Iterable | None) -> list[tuple[bytes, str]]:
+    photos = [p for p in (photos or []) if p]
+    if len(photos) > MAX_PHOTOS:
+        raise DomainError(
+            _("At most %(n)d photos may be attached.") % {"n": MAX_PHOTOS}, field="photos"
+        )
+    return [_read_photo(p) for p in photos]
+
+
+def get_category(category) -> Category:
+    if isinstance(category, Category):
+        return category
+    code = str(category or "").strip() or "other"
+    try:
+        return Category.objects.prefetch_related("limits", "parent__limits").get(
+            code=code, is_active=True
+        )
+    except Category.DoesNotExist:
+        raise DomainError(
+            _("Unknown case category “%(code)s”.") % {"code": code[:40]}, field="category"
+        )
+
+
+def _body_hash(payload: dict) -> str:
+    raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared steps
+
+
+def _now() -> dt.datetime:
+    return timezone.now()
+
+
+def _lock(case: Case | int) -> Case:
+    pk = case.pk if isinstance(case, Case) else case
+    try:
+        return (
+            Case.objects.select_for_update()
+            .select_related("category", "grid", "area", "department")
+            .get(pk=pk)
+        )
+    except Case.DoesNotExist:
+        raise NotFound(_("No such case."))
+
+
+def _require_state(case: Case, allowed, action_label: str) -> None:
+    if case.state not in allowed:
+        raise TransitionNotAllowed(
+            _("A case that is %(state)s cannot be %(action)s.")
+            % {"state": case.get_state_display(), "action": action_label},
+            details={"state": case.state},
+        )
+
+
+def _act(
+    case: Case,
+    *,
+    actor,
+    verb: str,
+    from_state: str,
+    from_level: str = "",
+    note: str = "",
+    is_public: bool = False,
+    data: dict | None = None,
+    at: dt.datetime | None = None,
+    role: str | None = None,
+) -> CaseAction:
+    data = dict(data or {})
+    data.setdefault("grid", case.grid_id)
+    action = CaseAction.objects.create(
+        case=case,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_role=role if role is not None else permissions.actor_role(actor, case.area_path),
+        verb=verb,
+        from_state=from_state,
+        to_state=case.state,
+        from_level=from_level or case.level,
+        to_level=case.level,
+        note=note,
+        is_public=is_public,
+        created_at=at or _now(),
+        data=data,
+    )
+    audit(
+        actor=actor,
+        verb=f"case.{verb}",
+        obj=case,
+        data={"state": [from_state, case.state], "level": [from_level or case.level, case.level]},
+    )
+    return action
+
+
+def _bump(case: Case, at: dt.datetime, **counters: int) -> None:
+    """Add to the grid's rollup of the day (same transaction as the action it counts)."""
+    counters = {k: v for k, v in counters.items() if v}
+    if not counters:
+        return
+    day = timezone.localdate(at)
+    row, _created = CaseDailyRollup.objects.get_or_create(
+        grid_id=case.grid_id, day=day, defaults={"area_path": case.grid.path}
+    )
+    CaseDailyRollup.objects.filter(pk=row.pk).update(**{k: F(k) + v for k, v in counters.items()})
+
+
+def _next_number(at: dt.datetime) -> str:
+    year = timezone.localtime(at).year
+    CaseCounter.objects.get_or_create(year=year)
+    counter = CaseCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{year}{counter.last:06d}"
+
+
+def _new_tracking_code() -> str:
+    while True:
+        code = secrets.token_urlsafe(12)  # 16 characters, 96 bits
+        if not Case.objects.filter(tracking_code=code).exists():
+            return code
+
+
+def _resolve_location(
+    *, lat, lng, area, household
+) -> tuple[Area, Area, float | None, float | None]:
+    """(area, grid, lat, lng) from a household, a chosen grid or a point."""
+    lat_f = lng_f = None
+    if lat not in (None, "") or lng not in (None, ""):
+        lat_f, lng_f = validate_point(lat, lng)
+    if household is not None:
+        area = household.area
+        if lat_f is None and household.lat is not None:
+            lat_f, lng_f = household.lat, household.lng
+    if area is not None:
+        if area.level == AreaLevel.GRID:
+            return area, area, lat_f, lng_f
+        if area.level == AreaLevel.MICROGRID:
+            return area, area.parent, lat_f, lng_f
+        raise DomainError(
+            _("Choose a grid: %(name)s is a %(level)s.")
+            % {"name": area.name, "level": area.get_level_display()},
+            field="area",
+        )
+    if lat_f is None:
+        raise DomainError(
+            _("Give the location: share the phone's position or choose the grid."),
+            field="location",
+        )
+    grid, micro = locate_point(lat_f, lng_f)
+    return (micro or grid), grid, lat_f, lng_f
+
+
+# ---------------------------------------------------------------------------------------------
+# Intake
+
+
+def case_report(
+    *,
+    actor,
+    source: str,
+    description: str,
+    title: str = "",
+    category=None,
+    urgency: str | None = None,
+    lat=None,
+    lng=None,
+    area: Area | None = None,
+    household=None,
+    address: str = "",
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    reporter_email: str = "",
+    photos: Iterable | None = None,
+    idempotency_client: str = "",
+    idempotency_key: str = "",
+    at: dt.datetime | None = None,
+) -> Case:
+    """The one intake for every channel. Validates, locates, classifies, sets deadlines,
+    routes, numbers. With an idempotency key, the same request again returns the same case
+    (`case.replayed` is True); the same key with a different body is refused."""
+    if source not in Source.values:
+        raise DomainError(_("Unknown source channel."), field="source")
+    idempotency_key = str(idempotency_key or "").strip()[:128]
+    photo_list = [p for p in (photos or []) if p]
+    body_hash = ""
+    if idempotency_key:
+        body_hash = _body_hash(
+            {
+                "source": source,
+                "description": str(description or "").strip(),
+                "title": str(title or "").strip(),
+                "category": getattr(category, "code", category) or "",
+                "urgency": urgency or "",
+                "lat": lat,
+                "lng": lng,
+                "area": getattr(area, "pk", None),
+                "household": getattr(household, "pk", None),
+                "phone": str(reporter_phone or "").strip(),
+                "photos": len(photo_list),
+            }
+        )
+        existing = _replay(idempotency_client, idempotency_key, body_hash)
+        if existing is not None:
+            return existing
+
+    description = clean_text(description, field="description", required=True)
+    title = clean_text(title, field="title", max_length=100) or description[:30]
+    address = clean_text(address, field="address", max_length=200)
+    reporter_name = clean_text(reporter_name, field="reporter_name", max_length=50)
+    reporter_email = clean_text(reporter_email, field="email", max_length=254)
+    phone_required = source == Source.QR or (source == Source.OPEN311 and not reporter_email)
+    reporter_phone = clean_phone(reporter_phone, required=phone_required)
+    cat = get_category(category)
+    urgency = urgency or cat.default_urgency
+    if urgency not in Urgency.values:
+        raise DomainError(_("Unknown urgency."), field="urgency")
+    photo_data = clean_photos(photo_list)
+    loc_area, grid, lat_f, lng_f = _resolve_location(
+        lat=lat, lng=lng, area=area, household=household
+    )
+    staff = actor if getattr(actor, "pk", None) else None
+    if staff is not None and source not in PUBLIC_SOURCES:
+        permissions.require(
+            permissions.in_scope(staff, loc_area.path),
+            _("You have no post covering the grid of this case."),
+        )
+
+    try:
+        with transaction.atomic():
+            return _create_case(
+                actor=staff,
+                source=source,
+                title=title,
+                description=description,
+                category=cat,
+                urgency=urgency,
+                area=loc_area,
+                grid=grid,
+                lat=lat_f,
+                lng=lng_f,
+                household=household,
+                address=address,
+                reporter_name=reporter_name,
+                reporter_phone=reporter_phone,
+                reporter_email=reporter_email,
+                photo_data=photo_data,
+                idempotency_client=idempotency_client,
+                idempotency_key=idempotency_key,
+                body_hash=body_hash,
+                at=at or _now(),
+            )
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: answer with its case.
+        if idempotency_key:
+            existing = _replay(idempotency_client, idempotency_key, body_hash)
+            if existing is not None:
+                return existing
+        raise
+
+
+def _replay(client: str, key: str, body_hash: str) -> Case | None:
+    existing = Case.objects.filter(idempotency_client=client, idempotency_key=key).first()
+    if existing is None:
+        return None
+    if existing.body_hash != body_hash:
+        raise DomainError(
+            _("This idempotency key was already used for a different request."),
+            code="idempotency_conflict",
+            field="idempotency_key",
+        )
+    existing.replayed = True
+    return existing
+
+
+def _create_case(*, actor, source, category, urgency, area, grid, photo_data, at, **fields):
+    level = category.default_level
+    assignment = routing.route(grid=grid, level=level, urgency=urgency, at=at, reporter=actor)
+    d = deadlines.compute_deadlines(category, urgency, at)
+    case = Case.objects.create(
+        number=_next_number(at),
+        tracking_code=_new_tracking_code(),
+        category=category,
+        urgency=urgency,
+        source=source,
+        reported_by=actor,
+        area=area,
+        grid=grid,
+        area_path=area.path,
+        state=CaseState.REPORTED,
+        level=level,
+        handler=assignment.handler,
+        first_responder=actor if actor is not None else assignment.handler,
+        working_time=d.working_time,
+        respond_by=d.respond_by,
+        resolve_by=d.resolve_by,
+        warn_at=d.warn_at,
+        reported_at=at,
+        **fields,
+    )
+    action = _act(
+        case,
+        actor=actor,
+        verb=Verb.REPORT,
+        from_state="",
+        is_public=True,
+        at=at,
+        role=None if actor is not None else "public",
+        data={
+            "source": source,
+            "routing": assignment.reason,
+            "handler": getattr(assignment.handler, "pk", None),
+        },
+    )
+    for data, kind in photo_data:
+        att = CaseAttachment(
+            case=case,
+            action=action,
+            content_type=kind,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            uploaded_by=actor,
+        )
+        att.file.save("photo", ContentFile(data), save=False)
+        att.save()
+    _bump(case, at, received=1)
+    case.replayed = False
+    return case
+
+
+# ---------------------------------------------------------------------------------------------
+# Handling
+
+
+@transaction.atomic
+def case_accept(*, case: Case, actor, note: str = "") -> Case:
+    """The handler takes the case on 受理. Counts for the response rate."""
+    case = _lock(case)
+    _require_state(case, [CaseState.REPORTED], _("accepted"))
+    permissions.require_handler(actor, case)
+    note = clean_text(note, field="note")
+    now = _now()
+    from_state = case.state
+    case.state = CaseState.ACCEPTED
+    case.accepted_at = now
+    if case.handler_id is None and actor is not None:
+        case.handler = actor
+    if case.first_responder_id is None and actor is not None:
+        case.first_responder = actor
+    case.save()
+    on_time = case.respond_by is None or now <= case.respond_by
+    _act(
+        case,
+        actor=actor,
+        verb=Verb.ACCEPT,
+        from_state=from_state,
+        note=note,
+        is_public=True,
+        data={"on_time": on_time},
+        at=now,
+    )
+    _bump(case, now, responded=1, responded_on_time=int(on_time))
+    return case
+
+
+def _start_work(case: Case) -> None:
+    if case.state == CaseState.ACCEPTED:
+        case.state = CaseState.IN_PROGRESS
+
+
+@transaction.atomic
+def case_add_note(*, case: Case, actor, note: str, is_public: bool = False, photos=None) -> Case:
+    """A progress note 处置记录 on the timeline; the handler's first note starts the work."""
+    case = _lock(case)
+    _require_state(case, [*OPEN_STATES, CaseState.RESOLVED], _("annotated"))
+    permissions.require(
+        permissions.can_handle(actor, case) or permissions.is_department_staff(actor, case)
+    )
+    note = clean_text(note, field="note", required=True)
+    photo_data = clean_photos(photos)
+    from_state = case.state
+    if actor is not None and actor.pk == case.handler_id:
+        _start_work(case)
+        case.save()
+    action = _act(
+        case, actor=actor, verb=Verb.NOTE, from_state=from_state, note=note, is_public=is_public
+    )
+    for data, kind in photo_data:
+        att = CaseAttachment(
+            case=case,
+            action=action,
+            content_type=kind,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            uploaded_by=actor,
+        )
+        att.file.save("photo", ContentFile(data), save=False)
+        att.save()
+    return case
+
+
+@transaction.atomic
+def case_request_help(*, case: Case, actor, note: str, helpers: Iterable = ()) -> Case:
+    """Ask for help 请求协助 (colleagues, 五老, the village team) without handing the case over."""
+    case = _lock(case)
+    _require_state(case, [CaseState.ACCEPTED, CaseState.IN_PROGRESS], _("helped"))
+    permissions.require_handler(actor, case)
+    note = clean_text(note, field="note", required=True)
+    from_state = case.state
+    _start_work(case)
+    case.save()
+    _act(
+        case,
+        actor=actor,
+        verb=Verb.REQUEST_HELP,
+        from_state=from_state,
+        note=note,
+        data={"helpers": [u.pk for u in helpers]},
+    )
+    return case
+
+
+def _escalate(case: Case, *, actor, reason: str, verb: str, now) -> None:
+    idx = LEVEL_ORDER.index(Level(case.level))
+    if idx + 1 >= len(LEVEL_ORDER):
+        raise TransitionNotAllowed(
+            _("The case is already at the county level and cannot be escalated further.")
+        )
+    from_state, from_level = case.state, case.level
+    case.level = LEVEL_ORDER[idx + 1]
+    chief = routing.level_chief(case.grid, case.level, now)
+    case.handler = chief
+    case.department = None
+    case.department_reported_at = None
+    _start_work(case)
+    case.save()
+    _act(
+        case,
+        actor=actor,
+        verb=verb,
+        from_state=from_state,
+        from_level=from_level,
+        note=reason,
+        is_public=True,
+        at=now,
+        data={"handler": getattr(chief, "pk", None)},
+    )
+    _bump(case, now, escalated=1)
+
+
+@transaction.atomic
+def case_escalate(*, case: Case, actor, reason: str) -> Case:
+    """Hand the case up one level 上报/提级: grid → village → town → county."""
+    case = _lock(case)
+    _require_state(case, OPEN_STATES, _("escalated"))
+    permissions.require_handler(actor, case)
+    reason = clean_text(reason, field="reason", required=True)
+    _escalate(case, actor=actor, reason=reason, verb=Verb.ESCALATE, now=_now())
+    return case
+
+
+@transaction.atomic
+def case_escalate_overdue(*, case_id: int, now: dt.datetime | None = None) -> bool:
+    """The deadline sweep: an overdue open case turns red and goes up one level, once per
+    overdue period (one resolve_by value). Returns whether anything changed."""
+    now = now or _now()
+    case = _lock(case_id)
+    if case.state not in OPEN_STATES or case.resolve_by is None or case.resolve_by > now:
+        return False
+    if case.auto_escalated_for == case.resolve_by:
+        return False
+    from_state = case.state
+    case.warning = WarningLevel.RED
+    case.auto_escalated_for = case.resolve_by
+    if case.level != Level.COUNTY:
+        _escalate(
+            case,
+            actor=None,
+            reason=_("Overdue: the time limit passed at %(t)s.")
+            % {"t": timezone.localtime(case.resolve_by).strftime("%Y-%m-%d %H:%M")},
+            verb=Verb.AUTO_ESCALATE,
+            now=now,
+        )
+    else:
+        case.save()
+        _act(
+            case,
+            actor=None,
+            verb=Verb.WARN,
+            from_state=from_state,
+            at=now,
+            data={"warning": WarningLevel.RED},
+        )
+    return True
+
+
+@transaction.atomic
+def case_mark_yellow(*, case_id: int, now: dt.datetime | None = None) -> bool:
+    now = now or _now()
+    case = _lock(case_id)
+    if (
+        case.state not in OPEN_STATES
+        or case.warning != WarningLevel.NORMAL
+        or case.warn_at is None
+        or case.warn_at > now
+    ):
+        return False
+    case.warning = WarningLevel.YELLOW
+    case.save(update_fields=["warning", "updated_at"])
+    _act(
+        case,
+        actor=None,
+        verb=Verb.WARN,
+        from_state=case.state,
+        at=now,
+        data={"warning": WarningLevel.YELLOW},
+    )
+    return True
+
+
+@transaction.atomic
+def case_dispatch(*, case: Case, actor, department: Department, note: str = "") -> Case:
+    """Blow the whistle 吹哨: send the case to a department, which then reports in 报到."""
+    case = _lock(case)
+    _require_state(case, [CaseState.ACCEPTED, CaseState.IN_PROGRESS], _("dispatched"))
+    permissions.require_manager(actor, case)
+    if department is None:
+        raise DomainError(_("Choose the department."), field="department")
+    if case.department_id == department.pk and case.department_reported_at is None:
+        raise TransitionNotAllowed(_("The case is already waiting for this department."))
+    note = clean_text(note, field="note")
+    from_state = case.state
+    previous_handler = case.handler_id
+    case.department = department
+    case.department_reported_at = None
+    _start_work(case)
+    case.save()
+    _act(
+        case,
+        actor=actor,
+        verb=Verb.DISPATCH,
+        from_state=from_state,
+        note=note,
+        is_public=True,
+        data={
+            "department": department.pk,
+            "department_name": department.name,
+            "previous_handler": previous_handler,
+            "dispatched_by": getattr(actor, "pk", None),
+        },
+    )
+    return case
+
+
+@transaction.atomic
+def case_report_in(*, case: Case, actor, note: str = "") -> Case:
+    """The department takes the dispatched case on 报到; its staff member becomes the handler."""
+    case = _lock(case)
+    _require_state(case, [CaseState.IN_PROGRESS], _("taken on by a department"))
+    if case.department_id is None or case.department_reported_at is not None:
+        raise TransitionNotAllowed(_("The case is not waiting for a department."))
+    permissions.require(
+        permissions.is_department_staff(actor, case) or (actor is not None and actor.is_superuser),
+        _("Only the staff of the department the case was sent to may report in."),
+    )
+    note = clean_text(note, field="note")
+    now = _now()
+    case.department_reported_at = now
+    case.handler = actor
+    case.save()
+    _act(
+        case,
+        actor=actor,
+        verb=Verb.REPORT_IN,
+        from_state=case.state,
+        note=note,
+        is_public=True,
+        at=now,
+        data={"department_name": case.department.name},
+    )
+    return case
+
+
+@transaction.atomic
+def case_return_from_department(*, case: Case, actor, reason: str) -> Case:
+    """The department sends the case back (not its business, needs more facts) with a reason;
+    it goes back to whoever dispatched it."""
+    case = _lock(case)
+    _require_state(case, [CaseState.IN_PROGRESS], _("returned by a department"))
+    if case.department_id is None:
+        raise TransitionNotAllowed(_("The case is not with a department."))
+    permissions.require(
+        permissions.is_department_staff(actor, case)
+        or permissions.is_manager(actor, case.area_path),
+        _("Only the staff of the department the case was sent to may return it."),
+    )
+    reason = clean_text(reason, field="reason", required=True)
+    dispatch = case.actions.filter(verb=Verb.DISPATCH).order_by("-id").first()
+    back_to = None
+    if dispatch is not None:
+        back_to = dispatch.data.get("dispatched_by") or dispatch.data.get("previous_handler")
+    department_name = case.department.name
+    case.department = None
+    case.department_reported_at = None
+    if back_to:
+        case.handler_id = back_to
+    else:
+        case.handler = routing.level_chief(case.grid, case.level)
+    case.save()
+    _act(
+        case,
+        actor=actor,
+        verb=Verb.RETURN_FROM_DEPARTMENT,
+        from_state=case.state,
+        note=reason,
+        is_public=False,
+        data={"department_name": department_name},
+    )
+    return case
+
+
+@transaction.atomic
+def case_transfer(
+    *, case: Case, actor, handler=None, grid: Area | None = None, reason: str
+) -> Case:
+    """Pass the case to another handler or grid 转办. The first responder stays."""
+    case = _lock(case)
+    _require_state(case, OPEN_STATES, _("transferred"))
+    permissions.require_handler(actor, case)
+    reason = clean_text(reason, field="reason", required=True)
+    if handler is None and grid is None:
+        raise DomainError(_("Choose the new handler or the new grid."), field="handler")
+    from_state = case.state
+    data = {"old_handler": case.handler_id, "old_grid": case.grid_id}
+    if grid is not None:
+        if grid.level != AreaLevel.GRID:
+            raise DomainError(_("Choose a grid."), field="grid")
+        permissions.require(
+            permissions.is_manager(actor, grid.path) or permissions.in_scope(actor, grid.path),
+            _("You have no post covering that grid."),
+        )
+        case.grid = grid
+        case.area = grid
+        case.area_path = grid.path
+        if handler is None:
+            handler = routing.route(grid=grid, level=Level.GRID, urgency=case.urgency).handler
+    if handler is not None:
+        if not permissions.can_view(handler, case) and not handler.is_superuser:
+            raise DomainError(
+                _("%(name)s holds no post over this case's grid.") % {"name": str(handler)},
+                field="handler",
+            )
+        if handler.pk == case.handler_id and grid is None:
+            raise TransitionNotAllowed(_("The case is already with this handler."))
+    case.handler = handler
+    case.save()
+    data.update({"new_handler": getattr(handler, "pk", None), "grid": case.grid_id})
+    _act(case, actor=actor, verb=Verb.TRANSFER, from_state=from_state, note=reason, data=data)
+    return case
+
+
+@transaction.atomic
+def case_merge(*, case: Case, actor, into: Case, note: str = "") -> Case:
+    """Close a duplicate 重复件 by merging it into another open case; the reporter's board
+    shows where it went."""
+    if into is None or into.pk == case.pk:
+        raise DomainError(_("Choose another case to merge into."), field="into")
+    first, second = sorted([case.pk, into.pk])
+    locked = {c.pk: c for c in [_lock(first), _lock(second)]}  # fixed order: no deadlock
+    case, into = locked[case.pk], locked[into.pk]
+    _require_state(case, OPEN_STATES, _("merged"))
+    if into.state not in OPEN_STATES or into.merged_into_id:
+        raise TransitionNotAllowed(_("A case can only be merged into an open case."))
+    permissions.require_manager(actor, case)
+    permissions.require(permissions.can_view(actor, into))
+    note = clean_text(note, field="note")
+    from_state = case.state
+    case.state = CaseState.CLOSED
+    case.merged_into = into
+    case.closed_at = _now()
+    case.save()
+    _act(
+        case,
+        actor=actor,
+        verb=Verb.MERGE,
+        from_state=from_state,
+        note=note,
+        is_public=True,
+        data={"into": into.pk, "into_number": into.number},
+    )
+    _act(
+        into,
+        actor=actor,
+        verb=Verb.NOTE,
+        from_state=into.state,
+        note=_("Duplicate case %(number)s merged into this one.") % {"number": case.number},
+        data={"merged": case.pk},
+    )
+    return case
+
+
+@transaction.atomic
+def case_reject(*, case: Case, actor, reason: str) -> Case:
+    """Refuse a case 不予受理 (not a matter for the grid, false report) with a reason that the
+    reporter sees."""
+    case = _lock(case)
+    _require_state(case, OPEN_STATES, _("rejected"))
+    permissions.require_manager(actor, case)
+    reason = clean_text(reason, field="reason", required=True)
+    from_state = case.state
+    now = _now()
+    case.state = CaseState.REJECTED
+    case.closed_at = now
+    case.save()
+    _act(
+        case,
+        actor=actor,
+        verb=Verb.REJECT,
+        from_state=from_state,
+        note=reason,
+        is_public=True,
+        at=now,
+    )
+    _bump(case, now, rejected=1)
+    return case
+
+
+@transaction.atomic
+def case_resolve(*, case: Case, actor, resolution: str, photos=None) -> Case:
+    """The problem is dealt with 办结; it waits for the return visit."""
+    case = _lock(case)
+    _require_state(case, [CaseState.ACCEPTED, CaseState.IN_PROGRESS], _("resolved"))
+    permissions.require_handler(actor, case)
+    if case.department_id and case.department_reported_at is None:
+        raise TransitionNotAllowed(
+            _("The case is waiting for the department to report in; it cannot be resolved.")
+        )
+    resolution = clean_text(resolution, field="resolution", required=True)
+    photo_data = clean_photos(photos)
+    now = _now()
+    from_state = case.state
+    case.state = CaseState.RESOLVED
+    case.resolved_at = now
+    case.resolution = resolution
+    case.settled_level = case.level
+    case.save()
+    on_time = case.resolve_by is None or now <= case.resolve_by
+    action = _act(
+        case,
+        actor=actor,
+        verb=Verb.RESOLVE,
+        from_state=from_state,
+        note=resolution,
+        is_public=True,
+        at=now,
+        data={"on_time": on_time},
+    )
+    for data, kind in photo_data:
+        att = CaseAttachment(
+            case=case,
+            action=action,
+            content_type=kind,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            uploaded_by=actor,
+        )
+        att.file.save("photo", ContentFile(data), save=False)
+        att.save()
+    _bump(case, now, resolved=1, resolved_on_time=int(on_time), **{f"settled_{case.level}": 1})
+    return case
+
+
+@transaction.atomic
+def case_return_visit(*, case: Case, actor, satisfaction: str, note: str = "") -> Case:
+    """Call the reporter back 回访. Done by someone other than the handler and the resolver;
+    an unsatisfied answer reopens the case with a new time limit."""
+    case = _lock(case)
+    _require_state(case, [CaseState.RESOLVED], _("visited back"))
+    if satisfaction not in Satisfaction.values:
+        raise DomainError(_("Choose the reporter's satisfaction."), field="satisfaction")
+    resolver = (
+        case.actions.filter(verb=Verb.RESOLVE)
+        .order_by("-id")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+    if actor is not None and actor.pk in (case.handler_id, resolver):
+        raise TransitionNotAllowed(
+            _("The return visit must be made by someone other than the handler.")
+        )
+    permissions.require(
+        permissions.in_scope(actor, case.area_path),
+        _("You have no post covering this case's grid."),
+    )
+    note = clean_text(note, field="note")
+    now = _now()
+    from_state = case.state
+    case.satisfaction = satisfaction
+    case.return_visited_at = now
+    reopened = satisfaction == Satisfaction.UNSATISFIED
+    if reopened:
+        case.state = CaseState.IN_PROGRESS
+        case.resolved_at = None
+        case.settled_level = ""
+        case.resolve_by, case.warn_at = deadlines.resolve_deadlines(
+            case.category, case.urgency, now
+        )
+        case.warning = WarningLevel.NORMAL
+    case.save()
+    _act(
+        case,
+        actor=actor,
+        verb=Verb.RETURN_VISIT,
+        from_state=from_state,
+        note=note,
+        is_public=True,
+        at=now,
+        data={"satisfaction": satisfaction, "reopened": reopened},
+    )
+    _bump(case, now, return_visits=1, **{satisfaction: 1})
+    return case
+
+
+@transaction.atomic
+def case_close(*, case: Case, actor, note: str = "") -> Case:
+    """Close the loop 结案 after a satisfied (or basically satisfied) return visit."""
+    case = _lock(case)
+    _require_state(case, [CaseState.RESOLVED], _("closed"))
+    if case.satisfaction not in (Satisfaction.SATISFIED, Satisfaction.BASICALLY):
+        raise TransitionNotAllowed(_("A case is closed only after a satisfied return visit."))
+    permissions.require_manager(actor, case)
+    note = clean_text(note, field="note")
+    now = _now()
+    from_state = case.state
+    case.state = CaseState.CLOSED
+    case.closed_at = now
+    case.save()
+    _act(
+        case, actor=actor, verb=Verb.CLOSE, from_state=from_state, note=note, is_public=True, at=now
+    )
+    _bump(case, now, closed=1)
+    return case
+
+
+@transaction.atomic
+def case_rate_public(*, tracking_code: str, satisfaction: str, comment: str = "") -> Case:
+    """The reporter rates the outcome on the public board, once, after it is resolved."""
+    try:
+        pk = Case.objects.only("pk").get(tracking_code=str(tracking_code)).pk
+    except Case.DoesNotExist:
+        raise NotFound(_("No case has this tracking code."))
+    case = _lock(pk)
+    if case.merged_into_id or case.state not in (CaseState.RESOLVED, CaseState.CLOSED):
+        raise TransitionNotAllowed(_("The case can be rated once it is resolved."))
+    if case.public_satisfaction:
+        raise TransitionNotAllowed(_("This case has already been rated."))
+    if satisfaction not in Satisfaction.values:
+        raise DomainError(_("Choose how satisfied you are."), field="satisfaction")
+    comment = clean_text(comment, field="comment", max_length=500)
+    now = _now()
+    case.public_satisfaction = satisfaction
+    case.public_rated_at = now
+    case.save(update_fields=["public_satisfaction", "public_rated_at", "updated_at"])
+    _act(
+        case,
+        actor=None,
+        verb=Verb.RATE_PUBLIC,
+        from_state=case.state,
+        note=comment,
+        is_public=True,
+        at=now,
+        role="public",
+        data={"satisfaction": satisfaction},
+    )
+    return case
+
+
+# ---------------------------------------------------------------------------------------------
+# Open311 clients
+
+
+def hash_api_key(key: str) -> str:
+    return hashlib.sha256(str(key).encode()).hexdigest()
+
+
+@transaction.atomic
+def open311_client_issue(*, actor, name: str, key: str | None = None) -> tuple[Open311Client, str]:
+    """Issue an API key; the key itself is returned once and only its hash is kept."""
+    name = clean_text(name, field="name", max_length=100, required=True)
+    key = key or secrets.token_urlsafe(24)
+    client = Open311Client.objects.create(
+        name=name, key_prefix=key[:8], key_hash=hash_api_key(key), issued_by=actor
+    )
+    audit(actor=actor, verb="open311.client_issue", obj=client)
+    return client, key
+
+
+def open311_client_for_key(key: str | None) -> Open311Client | None:
+    if not key:
+        return None
+    client = Open311Client.objects.filter(key_hash=hash_api_key(key), is_active=True).first()
+    if client is not None:
+        Open311Client.objects.filter(pk=client.pk).update(last_used_at=_now())
+    return client
+
+
+def ensure_demo_open311_key() -> Open311Client:
+    """The demo's Open311 client with the well-known key `demo-open311` (idempotent)."""
+    client = Open311Client.objects.filter(key_hash=hash_api_key(DEMO_OPEN311_KEY)).first()
+    if client is not None:
+        return client
+    client, _key = open311_client_issue(actor=None, name="Demo", key=DEMO_OPEN311_KEY)
+    return client

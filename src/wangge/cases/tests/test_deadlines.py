@@ -1,0 +1,89 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from wangge.cases import deadlines
+from wangge.cases.models import Category, CategoryLimit
+
+
+def at(*args):
+    return timezone.make_aware(dt.datetime(*args))
+
+
+def test_workdays_follow_the_chinese_calendar():
+    assert deadlines.is_workday(dt.date(2025, 9, 28))  # Sunday, make-up workday 调休
+    assert not deadlines.is_workday(dt.date(2025, 10, 1))  # National Day
+    assert not deadlines.is_workday(dt.date(2025, 10, 8))
+    assert deadlines.is_workday(dt.date(2025, 10, 11))  # Saturday, make-up workday
+    assert not deadlines.is_workday(dt.date(2025, 10, 12))
+
+
+def test_unknown_years_fall_back_to_monday_to_friday():
+    assert deadlines.is_workday(dt.date(2099, 1, 2))  # Friday
+    assert not deadlines.is_workday(dt.date(2099, 1, 3))  # Saturday
+
+
+def test_working_hours_skip_lunch_and_nights():
+    assert deadlines.add_working_hours(at(2025, 9, 29, 10, 0), 1) == at(2025, 9, 29, 11, 0)
+    assert deadlines.add_working_hours(at(2025, 9, 29, 11, 0), 2) == at(2025, 9, 29, 15, 0)
+    assert deadlines.add_working_hours(at(2025, 9, 29, 17, 0), 1) == at(2025, 9, 30, 9, 0)
+    # reported at night: the clock starts next morning
+    assert deadlines.add_working_hours(at(2025, 9, 29, 22, 0), 1) == at(2025, 9, 30, 9, 30)
+
+
+def test_make_up_sunday_counts():
+    # Saturday 27 September 2025 at noon → the make-up Sunday 28th is a working day.
+    assert deadlines.add_working_hours(at(2025, 9, 27, 12, 0), 2) == at(2025, 9, 28, 10, 30)
+
+
+def test_national_day_holiday_is_skipped():
+    # Tuesday 30 September 17:00, 7 working hours: 0.5 h that day, then nothing until 9 Oct
+    # (3.5 h in the morning, 3 h in the afternoon).
+    assert deadlines.add_working_hours(at(2025, 9, 30, 17, 0), 7) == at(2025, 10, 9, 17, 0)
+
+
+def test_working_hours_between_is_the_inverse():
+    start = at(2025, 9, 30, 9, 15)
+    end = deadlines.add_working_hours(start, 20)
+    assert deadlines.working_hours_between(start, end) == pytest.approx(20)
+    assert deadlines.working_hours_between(end, start) == 0
+
+
+@pytest.mark.django_db
+def test_limits_from_category_parent_and_defaults():
+    straw = Category.objects.get(code="straw_burning")
+    lim = deadlines.limits_for(straw, "urgent")
+    assert (lim.response_hours, lim.resolve_hours, lim.working_time) == (
+        Decimal("0.50"),
+        Decimal("4.00"),
+        False,
+    )
+    land = Category.objects.get(code="dispute_land")
+    CategoryLimit.objects.create(
+        category=land.parent, urgency="normal", response_hours=2, resolve_hours=10
+    )
+    land = Category.objects.get(code="dispute_land")
+    assert deadlines.limits_for(land, "normal").resolve_hours == 10  # from the parent
+    other = Category.objects.get(code="other")
+    assert deadlines.limits_for(other, "normal").working_time is True
+    # urgent always runs on wall-clock time, even if a row says otherwise
+    CategoryLimit.objects.create(
+        category=other, urgency="urgent", response_hours=1, resolve_hours=8, working_time=True
+    )
+    assert deadlines.limits_for(other, "urgent").working_time is False
+
+
+@pytest.mark.django_db
+def test_compute_deadlines_urgent_wall_clock_and_normal_working_time():
+    other = Category.objects.get(code="other")
+    start = at(2025, 9, 30, 17, 0)
+    urgent = deadlines.compute_deadlines(other, "urgent", start)
+    assert urgent.resolve_by == start + dt.timedelta(hours=24)
+    assert urgent.warn_at == start + dt.timedelta(hours=24 * 0.8)
+    normal = deadlines.compute_deadlines(other, "normal", start)
+    # 35 working hours = 5 working days: 0.5 h on 30 Sep, then 9, 10, 11 (Sat, 调休), 13, 14 Oct
+    assert normal.resolve_by == at(2025, 10, 14, 17, 0)
+    assert normal.respond_by == at(2025, 10, 10, 9, 0)  # 8 h: 0.5 + 7 on 9 Oct + 0.5
+    assert normal.respond_by < normal.warn_at < normal.resolve_by
