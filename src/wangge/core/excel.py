@@ -501,7 +501,7 @@ def template_xlsx(
         cell.fill = required_fill if col.required else optional_fill
         cell.alignment = Alignment(horizontal="center")
         if col.help:
-            cell.comment = Comment(col.help, "wangge")
+            cell.comment = Comment(str(col.help), "wangge")
         ws.column_dimensions[letter].width = col.width
         if col.text:
             # Pre-format the data cells as text: Excel would otherwise turn an 18-digit ID
@@ -528,7 +528,7 @@ def template_xlsx(
     for c in info[1]:
         c.font = Font(bold=True)
     for col in columns:
-        info.append([col.header, "是" if col.required else "", col.help])
+        info.append([col.header, "是" if col.required else "", str(col.help)])
     info.append([])
     info.append(
         [_("Notes"), "", _("The first row is the header; fill one record per row from row 2.")]
