@@ -282,6 +282,12 @@ def contact_member_for_household(household) -> PartyMember | None:
     return contact.member if contact else None
 
 
+def _active_contact():
+    """An active contact of the outer household (a LEFT JOIN on ended_on IS NULL would also
+    match households that never had one)."""
+    return Contact.objects.filter(household=OuterRef("pk"), ended_on__isnull=True)
+
+
 def _households_in_scope(user) -> QuerySet[Household]:
     scope = party_scope(user)
     return Household.objects.filter(scope.q("area_path", None))
@@ -291,7 +297,7 @@ def households_without_contact(*, user, area=None) -> QuerySet[Household]:
     qs = _households_in_scope(user)
     if area is not None:
         qs = qs.filter(area_path__startswith=area.path)
-    return qs.exclude(party_contacts__ended_on__isnull=True).select_related("grid")
+    return qs.exclude(Exists(_active_contact())).select_related("grid")
 
 
 def key_households_not_visited(*, user, days: int, area=None, now=None) -> QuerySet[Household]:
@@ -346,7 +352,7 @@ def contact_coverage(*, user, area=None) -> Coverage:
         households = households.filter(area_path__startswith=area.path)
         members = members.filter(area_path__startswith=area.path)
     total = households.count()
-    covered = households.filter(party_contacts__ended_on__isnull=True).distinct().count()
+    covered = households.filter(Exists(_active_contact())).count()
     member_total = members.count()
     idle = members.filter(contact_count=0).count()
     return Coverage(total, covered, total - covered, member_total, idle)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -845,7 +845,7 @@ def contacts_propose(*, actor, grid: Area) -> ContactPlan:
         raise PermissionDenied(_("You cannot manage the party network of this area."))
     households = list(
         Household.objects.filter(area_path__startswith=grid.path)
-        .exclude(party_contacts__ended_on__isnull=True)
+        .exclude(Exists(Contact.objects.filter(household=OuterRef("pk"), ended_on__isnull=True)))
         .order_by("area_path", "number")
         .values_list("pk", "area_path")
     )
