@@ -109,7 +109,9 @@ def build(
         if existing:
             wiped = reset_mod.wipe()
             if stdout is not None:
-                stdout.write("已清除 / wiped: %d rows" % sum(wiped.values()))
+                _write(stdout, "已清除 / wiped: %d rows" % sum(wiped.values()))
+        if stdout is not None:
+            _write(stdout, f"正在生成 / building {plan.county_name} ({preset}, seed {seed}) …")
         builder = Builder(plan, seed=seed, today=today or timezone.localdate(), stdout=stdout)
         ctx = builder.run()
     result = BuildResult(
@@ -123,8 +125,13 @@ def build(
     )
     if stdout is not None:
         for line in summary_lines(result):
-            stdout.write(line)
+            _write(stdout, line)
     return result
+
+
+def _write(stdout, line: str) -> None:
+    # A Django OutputWrapper adds the newline itself unless the line has one; sys.stdout not.
+    stdout.write(line + "\n")
 
 
 def summary_lines(result: BuildResult) -> list[str]:
@@ -132,8 +139,6 @@ def summary_lines(result: BuildResult) -> list[str]:
     width = max(len(k) for k in result.counts)
     for label, n in result.counts.items():
         lines.append(f"  {label:<{width}}  {n:>8}")
-    steps = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
-    lines.append(f"  ({steps})")
     lines.append(f"用时 / elapsed: {result.seconds:.1f} s")
     lines.extend(login_lines())
     return lines

@@ -70,6 +70,7 @@ class VillageInfo:
     town: TownPlan
     grids: list = field(default_factory=list)
     namer: Namer | None = None
+    buildings: int = 0  # blocks of flats numbered so far (communities)
 
 
 @dataclass
@@ -450,6 +451,9 @@ class Builder:
             by_town[info.village.town.code].append(info)
         for grid_infos in by_town.values():
             self._people_chunk(rng, grid_infos)
+            town = grid_infos[0].village.town
+            n = sum(i.households for i in grid_infos)
+            ctx.log(f"    {town.name}: {n} 户 households")
         # The head of each household, now that the residents have ids.
         Household.objects.filter(head__isnull=True).update(
             head=Subquery(
@@ -580,19 +584,23 @@ class Builder:
             return
         parts = info.micro or [(info.area, info.rect)]
         if village.community:
-            per_building = 36
-            buildings = max(1, -(-n // per_building))
-            first = (info.group - 1) * 6
+            # Blocks of flats, 2 flats a floor, 6 floors, up to 3 entrances; at least one
+            # block in each micro-grid; numbered across the community.
+            buildings = max(len(parts), -(-n // 36))
+            first = info.village.buildings
+            info.village.buildings += buildings
             spots = []
             for b in range(buildings):
                 area, rect = parts[b % len(parts)]
                 (lat, lng) = scatter(rect, 1, rng)[0]
                 spots.append((area, lat, lng))
+            flats: Counter = Counter()
             for i in range(n):
-                b, r = divmod(i, per_building)
-                area, lat, lng = spots[b]
-                unit, rest = divmod(r, 12)
+                b = i * buildings // n
+                unit, rest = divmod(flats[b], 12)
+                flats[b] += 1
                 floor, room = divmod(rest, 2)
+                area, lat, lng = spots[b]
                 yield (
                     area,
                     lat,
@@ -621,10 +629,12 @@ class Builder:
                 t0 = time.monotonic()
                 fn()
                 self.timings[name] = time.monotonic() - t0
+                self.ctx.log(f"  · {name} {self.timings[name]:.1f}s")
             for step in registry.steps():
                 t0 = time.monotonic()
                 result = step.func(self.ctx)
                 self.timings[step.name] = time.monotonic() - t0
+                self.ctx.log(f"  · {step.name} {self.timings[step.name]:.1f}s")
                 for label, n in (result or {}).items():
                     self.ctx.counts[label] = self.ctx.counts.get(label, 0) + n
             AuditEntry.objects.create(

@@ -225,8 +225,15 @@ def birth_date(rng: random.Random, today: dt.date, age: int) -> dt.date:
     return today - dt.timedelta(days=max(1, days))
 
 
+# Mobile prefixes in common use (no data-only 14x numbers).
+MOBILE_PREFIXES = (
+    "130 131 132 133 135 136 137 138 139 150 151 152 153 155 156 157 158 159 "
+    "166 173 176 177 178 180 181 182 183 185 186 187 188 189 191 198 199"
+).split()
+
+
 def phone(rng: random.Random) -> str:
-    return "1" + rng.choice("3456789") + rng.choice("0123456789") + f"{rng.randrange(10**8):08d}"
+    return rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
 
 
 class Namer:
@@ -239,6 +246,7 @@ class Namer:
     def name_family(self, rng: random.Random, family: Family, year: int) -> None:
         ethnicity = self.ethnic(rng)
         family_surname = self._surname(rng, ethnicity)
+        taken: set[str] = set()
         for m in family.members:
             if m.family:
                 m.ethnicity = ethnicity
@@ -249,10 +257,14 @@ class Namer:
                 if surname == family_surname:
                     surname = self._surname(rng, m.ethnicity)
             born = year - m.age
-            if m.ethnicity == "蒙古族":
-                m.name = names.mongolian_name(rng, born, m.gender)
-            else:
-                m.name = surname + names.given_name(rng, born, m.gender)
+            for _ in range(8):  # two children of one family do not share a name
+                if m.ethnicity == "蒙古族":
+                    m.name = names.mongolian_name(rng, born, m.gender)
+                else:
+                    m.name = surname + names.given_name(rng, born, m.gender)
+                if m.name not in taken:
+                    break
+            taken.add(m.name)
 
     def _surname(self, rng: random.Random, ethnicity: str) -> str:
         if ethnicity == "蒙古族":

@@ -242,7 +242,7 @@ def _county(seed: int) -> Plan:
         span=(1.2, 1.8),
         towns=towns,
         households=50000,
-        household_mix=(9, 15, 8, 11, 37, 20),
+        household_mix=(10, 16, 9, 12, 36, 17),
         away_rate=0.22,
         microgrid_share=0.05,
         leaves=12,

@@ -107,4 +107,4 @@ class DemoContext:
 
     def log(self, message: str) -> None:
         if self.stdout is not None:
-            self.stdout.write(message)
+            self.stdout.write(message + "\n")
