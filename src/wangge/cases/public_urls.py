@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import public
+
+urlpatterns = [
+    path("<str:code>", public.board, name="board"),
+]

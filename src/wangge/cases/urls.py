@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import public
+
+app_name = "cases"
+urlpatterns = [
+    path("report/<str:area_code>/", public.report, name="public_report"),
+    path("receipt/<str:code>/", public.receipt, name="receipt"),
+]
