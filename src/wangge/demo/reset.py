@@ -26,7 +26,11 @@ ALWAYS_WIPE = {"core.AuditEntry", "sessions.Session", "admin.LogEntry"}
 
 
 def _models() -> list[type[models.Model]]:
-    return [m for m in apps.get_models(include_auto_created=True) if m._meta.managed]
+    return [
+        m
+        for m in apps.get_models(include_auto_created=True)
+        if m._meta.managed and not m._meta.proxy
+    ]
 
 
 def plan() -> tuple[list[type[models.Model]], list[tuple[type[models.Model], str]]]:

@@ -186,6 +186,20 @@ def test_same_seed_same_data_and_reset(db):
     assert _snapshot()[2] != first[2]
 
 
+def test_reset_plan_follows_required_foreign_keys():
+    from wangge.demo import reset
+
+    wipe, null = reset.plan()
+    labels = {m._meta.label for m in wipe}
+    assert {"areas.Area", "accounts.User", "accounts.Post", "people.Household"} <= labels
+    assert {"people.Resident", "people.Resident_tags", "core.AuditEntry"} <= labels
+    assert "people.Tag" not in labels  # reference data seeded by a migration
+    assert all(not m._meta.proxy for m in wipe)
+    for model, field_name in null:
+        assert model._meta.label not in labels
+        assert model._meta.get_field(field_name).null
+
+
 def test_extra_steps_run_in_the_build(db, monkeypatch):
     monkeypatch.setattr(registry, "_STEPS", dict(registry._STEPS))
     seen = {}
