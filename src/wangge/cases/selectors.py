@@ -19,7 +19,7 @@ DUPLICATE_RADIUS_M = 200
 DUPLICATE_WINDOW_DAYS = 30
 
 
-def cases_for_user(user) -> QuerySet[Case]:
+def cases_for_user(*, user) -> QuerySet[Case]:
     if not getattr(user, "is_authenticated", False):
         return Case.objects.none()
     if user.is_superuser:
@@ -34,10 +34,10 @@ def cases_for_user(user) -> QuerySet[Case]:
     return Case.objects.filter(q)
 
 
-def case_for_user(user, pk) -> Case:
+def case_for_user(*, user, pk) -> Case:
     """The case if the user may see it; otherwise NotFound, as if it did not exist."""
     try:
-        return cases_for_user(user).get(pk=pk)
+        return cases_for_user(user=user).get(pk=pk)
     except (Case.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such case.")
 

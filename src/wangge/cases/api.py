@@ -1,0 +1,394 @@
+"""REST API of cases: /api/cases/ (scope-filtered list, idempotent create, detail with the
+timeline) and one POST action per step of the loop (/api/cases/{id}/accept/ …).
+Reads go through selectors.cases_for_user, writes through the services."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from wangge.accounts.models import Department, User
+from wangge.areas.models import Area
+from wangge.core.errors import DomainError
+from wangge.people.models import Household
+
+from . import services
+from .choices import Satisfaction, Source, Urgency
+from .filters import CaseFilter
+from .models import Case, CaseAction, CaseAttachment
+from .public import role_label
+from .selectors import cases_for_user
+
+STAFF_SOURCES = [s for s in Source.values if s not in (Source.QR, Source.OPEN311)]
+
+
+class CaseActionSerializer(serializers.ModelSerializer):
+    verb_display = serializers.CharField(source="get_verb_display", read_only=True)
+    actor_name = serializers.SerializerMethodField()
+    actor_role_display = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseAction
+        fields = [
+            "id",
+            "created_at",
+            "verb",
+            "verb_display",
+            "actor",
+            "actor_name",
+            "actor_role",
+            "actor_role_display",
+            "from_state",
+            "to_state",
+            "from_level",
+            "to_level",
+            "note",
+            "is_public",
+            "data",
+        ]
+        read_only_fields = fields
+
+    def get_actor_name(self, obj) -> str:
+        return str(obj.actor) if obj.actor_id else ""
+
+    def get_actor_role_display(self, obj) -> str:
+        return role_label(obj.actor_role)
+
+
+class CaseAttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseAttachment
+        fields = ["id", "url", "content_type", "size", "created_at"]
+        read_only_fields = fields
+
+    def get_url(self, obj) -> str:
+        return obj.file.url
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    grid_name = serializers.CharField(source="grid.name", read_only=True)
+    handler_name = serializers.SerializerMethodField()
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    level_display = serializers.CharField(source="get_level_display", read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "title",
+            "category",
+            "category_name",
+            "urgency",
+            "source",
+            "state",
+            "state_display",
+            "level",
+            "level_display",
+            "warning",
+            "area",
+            "grid",
+            "grid_name",
+            "handler",
+            "handler_name",
+            "department",
+            "lat",
+            "lng",
+            "reported_at",
+            "accepted_at",
+            "resolved_at",
+            "closed_at",
+            "respond_by",
+            "resolve_by",
+        ]
+        read_only_fields = fields
+
+    def get_handler_name(self, obj) -> str:
+        return str(obj.handler) if obj.handler_id else ""
+
+
+class CaseDetailSerializer(CaseSerializer):
+    timeline = CaseActionSerializer(source="actions", many=True, read_only=True)
+    attachments = CaseAttachmentSerializer(many=True, read_only=True)
+
+    class Meta(CaseSerializer.Meta):
+        fields = [
+            *CaseSerializer.Meta.fields,
+            "tracking_code",
+            "description",
+            "address",
+            "reporter_name",
+            "reporter_phone",
+            "household",
+            "first_responder",
+            "department_reported_at",
+            "resolution",
+            "settled_level",
+            "satisfaction",
+            "public_satisfaction",
+            "merged_into",
+            "timeline",
+            "attachments",
+        ]
+        read_only_fields = fields
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=STAFF_SOURCES, default=Source.API)
+    category = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=20000)
+    lat = serializers.FloatField(required=False, allow_null=True)
+    lng = serializers.FloatField(required=False, allow_null=True)
+    area = serializers.PrimaryKeyRelatedField(
+        queryset=Area.objects.all(), required=False, allow_null=True
+    )
+    household = serializers.PrimaryKeyRelatedField(
+        queryset=Household.objects.all(), required=False, allow_null=True
+    )
+    address = serializers.CharField(max_length=400, required=False, allow_blank=True)
+    reporter_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    reporter_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    photos = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+
+
+class PublicNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=20000)
+    is_public = serializers.BooleanField(default=False)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=20000)
+
+
+class HelpSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=20000)
+    helpers = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), many=True, required=False
+    )
+
+
+class DispatchSerializer(serializers.Serializer):
+    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
+    note = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+
+
+class TransferSerializer(serializers.Serializer):
+    handler = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), required=False, allow_null=True
+    )
+    grid = serializers.PrimaryKeyRelatedField(
+        queryset=Area.objects.all(), required=False, allow_null=True
+    )
+    reason = serializers.CharField(max_length=20000)
+
+
+class MergeSerializer(serializers.Serializer):
+    into = serializers.IntegerField()
+    note = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+
+
+class ResolveSerializer(serializers.Serializer):
+    resolution = serializers.CharField(max_length=20000)
+    photos = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+class ReturnVisitSerializer(serializers.Serializer):
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
+    note = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="A key unique per report: a retry with the same key and body returns the "
+    "case created the first time (200) instead of a second case; the same key with another "
+    "body answers 400 idempotency_conflict.",
+)
+
+
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Cases 事件 in the user's scope (a post's subtree; department staff: the cases
+    dispatched to their department)."""
+
+    serializer_class = CaseSerializer
+    filterset_class = CaseFilter
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        qs = cases_for_user(user=self.request.user).select_related(
+            "category", "grid", "handler", "department"
+        )
+        if self.action == "retrieve":
+            qs = qs.prefetch_related("actions__actor", "attachments")
+        return qs.order_by("-reported_at", "-id")
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return CaseDetailSerializer
+        if self.action == "create":
+            return CaseCreateSerializer
+        return _ACTION_SERIALIZERS.get(self.action, CaseSerializer)
+
+    def _detail(self, case, status_code=status.HTTP_200_OK) -> Response:
+        case = (
+            Case.objects.select_related("category", "grid", "handler", "department")
+            .prefetch_related("actions__actor", "attachments")
+            .get(pk=case.pk)
+        )
+        return Response(
+            CaseDetailSerializer(case, context=self.get_serializer_context()).data,
+            status=status_code,
+        )
+
+    @extend_schema(
+        request=CaseCreateSerializer,
+        responses={201: CaseDetailSerializer, 200: CaseDetailSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+    )
+    def create(self, request, *args, **kwargs):
+        s = CaseCreateSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        photos = d.get("photos") or request.FILES.getlist("photos")
+        case = services.case_report(
+            actor=request.user,
+            source=d.get("source", Source.API),
+            description=d["description"],
+            title=d.get("title", ""),
+            category=d.get("category") or None,
+            urgency=d.get("urgency"),
+            lat=d.get("lat"),
+            lng=d.get("lng"),
+            area=d.get("area"),
+            household=d.get("household"),
+            address=d.get("address", ""),
+            reporter_name=d.get("reporter_name", ""),
+            reporter_phone=d.get("reporter_phone", ""),
+            photos=photos,
+            idempotency_client=f"user:{request.user.pk}",
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+        )
+        replayed = getattr(case, "replayed", False)
+        return self._detail(case, status.HTTP_200_OK if replayed else status.HTTP_201_CREATED)
+
+    def _run(self, request, fn, **fixed):
+        case = self.get_object()
+        serializer_class = _ACTION_SERIALIZERS.get(self.action)
+        data = {}
+        if serializer_class is not None:
+            s = serializer_class(data=request.data)
+            s.is_valid(raise_exception=True)
+            data = dict(s.validated_data)
+        data.update(fixed)
+        case = fn(case=case, actor=request.user, **data)
+        return self._detail(case)
+
+    @extend_schema(request=NoteSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return self._run(request, services.case_accept)
+
+    @extend_schema(request=PublicNoteSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def note(self, request, pk=None):
+        return self._run(request, services.case_add_note)
+
+    @extend_schema(request=HelpSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="request-help")
+    def request_help(self, request, pk=None):
+        return self._run(request, services.case_request_help)
+
+    @extend_schema(request=ReasonSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, pk=None):
+        return self._run(request, services.case_escalate)
+
+    @extend_schema(request=DispatchSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="dispatch")
+    def dispatch_to(self, request, pk=None):
+        return self._run(request, services.case_dispatch)
+
+    @extend_schema(request=NoteSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="report-in")
+    def report_in(self, request, pk=None):
+        return self._run(request, services.case_report_in)
+
+    @extend_schema(request=ReasonSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="return-from-department")
+    def return_from_department(self, request, pk=None):
+        return self._run(request, services.case_return_from_department)
+
+    @extend_schema(request=TransferSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def transfer(self, request, pk=None):
+        return self._run(request, services.case_transfer)
+
+    @extend_schema(request=MergeSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        case = self.get_object()
+        s = MergeSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        into = self.get_queryset().filter(pk=s.validated_data["into"]).first()
+        if into is None:
+            raise DomainError(_("Choose another case to merge into."), field="into")
+        case = services.case_merge(
+            case=case, actor=request.user, into=into, note=s.validated_data.get("note", "")
+        )
+        return self._detail(case)
+
+    @extend_schema(request=ReasonSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._run(request, services.case_reject)
+
+    @extend_schema(request=ResolveSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        return self._run(request, services.case_resolve)
+
+    @extend_schema(request=ReturnVisitSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="return-visit")
+    def return_visit(self, request, pk=None):
+        return self._run(request, services.case_return_visit)
+
+    @extend_schema(request=NoteSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._run(request, services.case_close)
+
+
+_ACTION_SERIALIZERS = {
+    "accept": NoteSerializer,
+    "note": PublicNoteSerializer,
+    "request_help": HelpSerializer,
+    "escalate": ReasonSerializer,
+    "dispatch_to": DispatchSerializer,
+    "report_in": NoteSerializer,
+    "return_from_department": ReasonSerializer,
+    "transfer": TransferSerializer,
+    "merge": MergeSerializer,
+    "reject": ReasonSerializer,
+    "resolve": ResolveSerializer,
+    "return_visit": ReturnVisitSerializer,
+    "close": NoteSerializer,
+}
+
+
+def register(router) -> None:
+    router.register("cases", CaseViewSet, basename="case")
