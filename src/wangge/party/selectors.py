@@ -288,9 +288,20 @@ def _active_contact():
     return Contact.objects.filter(household=OuterRef("pk"), ended_on__isnull=True)
 
 
-def _households_in_scope(user) -> QuerySet[Household]:
+def households_for_party(*, user) -> QuerySet[Household]:
+    """Households in the user's party scope (for choosing contacts and needs)."""
     scope = party_scope(user)
     return Household.objects.filter(scope.q("area_path", None))
+
+
+def areas_for_party(*, user):
+    from wangge.areas.models import Area
+
+    return Area.objects.filter(party_scope(user).q("path", None))
+
+
+def _households_in_scope(user) -> QuerySet[Household]:
+    return households_for_party(user=user)
 
 
 def households_without_contact(*, user, area=None) -> QuerySet[Household]:
@@ -402,8 +413,15 @@ def model_posts_for_user(*, user) -> QuerySet[ModelPost]:
 
 
 def needs_for_user(*, user) -> QuerySet[Need]:
-    scope = party_scope(user)
-    return Need.objects.filter(scope.q("area_path", None)).select_related("household", "claimed_by")
+    """Needs in the user's party scope; a member also sees the needs of the areas their
+    organisation serves and the needs they claimed."""
+    q = party_scope(user).q("area_path", None)
+    me = member_of_user(user)
+    if me is not None:
+        q |= Q(claimed_by=me)
+        for p in covered_paths(me.org):
+            q |= Q(area_path__startswith=p)
+    return Need.objects.filter(q).select_related("household", "claimed_by")
 
 
 def need_get(*, user, pk) -> Need:
