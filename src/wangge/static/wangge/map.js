@@ -19,7 +19,10 @@
     if (data.tile_url) {
       L.tileLayer(data.tile_url, { maxZoom: 19, attribution: data.tile_attribution || "" }).addTo(map);
     }
+    // Layers are built first and added once the view is set: Leaflet cannot draw vectors on a
+    // map without a centre and zoom.
     var bounds = L.latLngBounds([]);
+    var layers = [];
     (data.features || []).forEach(function (f) {
       var layer = L.geoJSON(f.geometry, { style: STYLES[f.role] || STYLES.child });
       var label = "<strong>" + escapeHtml(f.name) + "</strong>";
@@ -27,13 +30,14 @@
       if (f.note) label += "<br>" + escapeHtml(f.note);
       layer.bindPopup(label);
       if (f.role === "child") layer.bindTooltip(escapeHtml(f.name), { sticky: true });
-      layer.addTo(map);
+      layers.push(layer);
       bounds.extend(layer.getBounds());
     });
     (data.points || []).forEach(function (p) {
       var m = L.circleMarker([p.lat, p.lng], {
         radius: 7, color: "#fff", weight: 2, fillColor: "#b71c1c", fillOpacity: 1
-      }).addTo(map);
+      });
+      layers.push(m);
       if (p.label) m.bindPopup(escapeHtml(p.label));
       bounds.extend([p.lat, p.lng]);
     });
@@ -43,6 +47,7 @@
       el.classList.add("map-empty");
       map.setView([35, 105], 4);
     }
+    layers.forEach(function (layer) { layer.addTo(map); });
   }
   function init() {
     if (typeof L === "undefined") return;
