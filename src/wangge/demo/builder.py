@@ -30,6 +30,7 @@ from wangge.people import idnumber
 from wangge.people.models import Household, Resident, ServicePlan, Tag
 
 from . import names, registry
+from .fastinsert import RowWriter
 from .geometry import Rect, around, scatter, tile
 from .logins import DEMO_PASSWORD, LOGINS
 from .people import IdIssuer, Namer, apply_tags, birth_date, compose, phone
@@ -464,8 +465,9 @@ class Builder:
 
     def _people_chunk(self, rng: random.Random, grid_infos: list[GridInfo]) -> None:
         plan, today = self.plan, self.today
-        households: list[Household] = []
+        households = RowWriter(Household)
         families: list = []
+        info_path: dict[str, str] = {}
         for info in grid_infos:
             if not info.households:
                 continue
@@ -496,10 +498,12 @@ class Builder:
                         p = 0.1 if m.gender == "M" and m.age >= 40 else 0.04
                         m.party = rng.random() < p
                 contact = next((m.phone for m in family.members if m.phone), "")
-                hh = Household(
-                    number=f"{info.area.code}{i:04d}",
-                    area=area,
-                    grid=info.area,
+                number = f"{info.area.code}{i:04d}"
+                info_path[number] = area.path
+                households.add(
+                    number=number,
+                    area_id=area.pk,
+                    grid_id=info.area.pk,
                     area_path=area.path,
                     address=address,
                     phone=contact,
@@ -507,51 +511,60 @@ class Builder:
                     lng=lng,
                     member_count=len(family.members),
                 )
-                households.append(hh)
-                families.append((family, info))
-        Household.objects.bulk_create(households, batch_size=BATCH)
+                families.append((number, family, info))
+        households.flush()
+        town_path = grid_infos[0].village.area.path[: 2 * 4]
+        hh_ids = dict(
+            Household.objects.filter(area_path__startswith=town_path).values_list("number", "pk")
+        )
 
-        residents, hh_tags, plans = [], [], []
-        resident_tag_codes = []
+        residents = RowWriter(Resident)
+        hh_tags = RowWriter(Household.tags.through)
+        res_tags = []
+        plans = []
         tag_ids = self.tag_ids
-        for hh, (family, info) in zip(households, families, strict=True):
-            self.households_by_grid[info.area.pk].append(hh.pk)
+        for number, family, info in families:
+            hh_id = hh_ids[number]
+            self.households_by_grid[info.area.pk].append(hh_id)
             for code in sorted(family.tags):
                 if code in tag_ids:
-                    hh_tags.append(Household.tags.through(household_id=hh.pk, tag_id=tag_ids[code]))
+                    hh_tags.add(household_id=hh_id, tag_id=tag_ids[code])
             for m in family.members:
-                residents.append(
-                    Resident(
-                        household_id=hh.pk,
-                        area_path=hh.area_path,
-                        name=m.name,
-                        id_number_cipher=encrypt(m.id_number),
-                        id_number_hash=blind_index(m.id_number),
-                        id_number_masked=idnumber.mask(m.id_number),
-                        phone=m.phone,
-                        birth_date=m.birth,
-                        gender=m.gender,
-                        ethnicity=m.ethnicity,
-                        relation=m.relation,
-                        is_away=m.away,
-                        is_party_member=m.party,
-                    )
+                digest = blind_index(m.id_number)
+                residents.add(
+                    household_id=hh_id,
+                    area_path=info_path[number],
+                    name=m.name,
+                    id_number_cipher=encrypt(m.id_number),
+                    id_number_hash=digest,
+                    id_number_masked=idnumber.mask(m.id_number),
+                    phone=m.phone,
+                    birth_date=m.birth,
+                    gender=m.gender,
+                    ethnicity=m.ethnicity,
+                    relation=m.relation,
+                    is_away=m.away,
+                    is_party_member=m.party,
                 )
-                resident_tag_codes.append(m.tags)
+                res_tags.extend(
+                    (digest, tag_ids[code]) for code in sorted(m.tags) if code in tag_ids
+                )
             if family.tags & {"hardship", "dibao", "tekun"}:
-                plans.append(self._service_plan(hh, family, info))
-        Resident.objects.bulk_create(residents, batch_size=BATCH)
-        res_tags = [
-            Resident.tags.through(resident_id=r.pk, tag_id=tag_ids[code])
-            for r, codes in zip(residents, resident_tag_codes, strict=True)
-            for code in sorted(codes)
-            if code in tag_ids
-        ]
-        Household.tags.through.objects.bulk_create(hh_tags, batch_size=BATCH)
-        Resident.tags.through.objects.bulk_create(res_tags, batch_size=BATCH)
+                plans.append(self._service_plan(hh_id, family, info))
+        residents.flush()
+        res_ids = dict(
+            Resident.objects.filter(area_path__startswith=town_path).values_list(
+                "id_number_hash", "pk"
+            )
+        )
+        through = RowWriter(Resident.tags.through)
+        for digest, tag_id in res_tags:
+            through.add(resident_id=res_ids[digest], tag_id=tag_id)
+        through.flush()
+        hh_tags.flush()
         ServicePlan.objects.bulk_create(plans, batch_size=BATCH)
 
-    def _service_plan(self, hh: Household, family, info: GridInfo) -> ServicePlan:
+    def _service_plan(self, hh_id: int, family, info: GridInfo) -> ServicePlan:
         head = family.head
         situation = [f"户主{head.name}，{head.age}岁，家庭成员{len(family.members)}人"]
         needs, measures = [], []
@@ -566,7 +579,7 @@ class Builder:
         if worker is not None:
             measures.append(f"责任网格员：{worker.full_name}")
         return ServicePlan(
-            household=hh,
+            household_id=hh_id,
             situation="；".join(situation) + "。",
             needs="；".join(needs) + "。",
             measures="；".join(measures) + "。",

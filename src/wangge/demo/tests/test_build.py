@@ -151,6 +151,18 @@ def test_ab_partners_are_mutual_neighbours(tiny):
         assert shared.length > 0  # they share an edge, not just a corner
 
 
+def test_verify_finds_nothing_on_the_demo_and_catches_a_broken_row(tiny):
+    from wangge.demo.checks import verify
+
+    assert verify() == []
+    hh = Household.objects.first()
+    Household.objects.filter(pk=hh.pk).update(lat=0.0, lng=0.0)
+    Area.objects.filter(level=AreaLevel.TOWN).update(numchild=99)
+    problems = verify()
+    assert any("not inside their grid" in p for p in problems)
+    assert any("numchild" in p for p in problems)
+
+
 def test_demo_logins_work(tiny, client):
     for username, role, _ in demo.LOGINS:
         assert client.login(username=username, password=demo.DEMO_PASSWORD), username
@@ -222,10 +234,11 @@ def test_extra_steps_run_in_the_build(db, monkeypatch):
 
 def test_command_prints_counts_and_refuses_a_full_database(db):
     out = io.StringIO()
-    call_command("demo", preset="tiny", seed=2, stdout=out)
+    call_command("demo", preset="tiny", seed=2, verify=True, stdout=out)
     text = out.getvalue()
     assert "people.Household" in text and "elapsed" in text
     assert "worker" in text and demo.DEMO_PASSWORD in text
+    assert "verified" in text
     with pytest.raises(CommandError, match="--reset"):
         call_command("demo", preset="tiny", stdout=io.StringIO())
 

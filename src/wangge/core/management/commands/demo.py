@@ -22,11 +22,29 @@ class Command(BaseCommand):
             action="store_true",
             help="wipe the existing areas, users, households (and what hangs off them) first",
         )
+        parser.add_argument(
+            "--verify",
+            action="store_true",
+            help="check the data afterwards (tree, tiling, households in grids, ID numbers)",
+        )
 
-    def handle(self, *args, preset, seed, reset, **options):
+    def handle(self, *args, preset, seed, reset, verify, **options):
+        import time
+
         from wangge import demo
+        from wangge.demo.checks import verify as run_checks
 
         try:
             demo.build(preset=preset, seed=seed, stdout=self.stdout, reset=reset)
         except demo.DemoDataExists as exc:
             raise CommandError(str(exc)) from exc
+        if verify:
+            started = time.monotonic()
+            problems = run_checks()
+            for problem in problems:
+                self.stderr.write(problem)
+            if problems:
+                raise CommandError("%d consistency problems" % len(problems))
+            self.stdout.write(
+                self.style.SUCCESS("检查通过 / verified in %.1f s" % (time.monotonic() - started))
+            )
