@@ -9,10 +9,9 @@ problem is written, in one transaction, with one audit row for the batch.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
-from django.db import transaction
-from django.db.models import Count
+from django.db import IntegrityError, transaction
+from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,6 +23,7 @@ from wangge.core.audit import audit
 from wangge.core.crypto import blind_index, encrypt
 from wangge.core.errors import DomainError, PermissionDenied
 from wangge.core.excel import (
+    CellError,
     Column,
     ErrorCollector,
     ImportFileError,
@@ -363,23 +363,46 @@ def import_households(*, actor, upload, file_name: str = "") -> ImportResult:
 
     if errors:
         return ImportResult.from_collector("households", table, errors)
-    with transaction.atomic():
-        Household.objects.bulk_create(plan, batch_size=BATCH)
-        ids = _ids_by("number", Household, [h.number for h in plan])
-        through = Household.tags.through
-        links = [through(household_id=ids[h.number], tag_id=t) for h in plan for t in h._tag_ids]
-        through.objects.bulk_create(links, batch_size=BATCH)
-        audit(
-            actor=actor,
-            verb="households.import",
-            object_type="people.household",
-            data={"file": table.file_name[:200], "created": len(plan), "tags": len(links)},
-        )
+    try:
+        with transaction.atomic():
+            Household.objects.bulk_create(plan, batch_size=BATCH)
+            ids = _ids_by("number", Household, [h.number for h in plan])
+            through = Household.tags.through
+            links = [
+                through(household_id=ids[h.number], tag_id=t) for h in plan for t in h._tag_ids
+            ]
+            through.objects.bulk_create(links, batch_size=BATCH)
+            audit(
+                actor=actor,
+                verb="households.import",
+                object_type="people.household",
+                data={"file": table.file_name[:200], "created": len(plan), "tags": len(links)},
+            )
+    except IntegrityError:
+        return _changed_meanwhile("households", table)
     return ImportResult(
         kind="households",
         file_name=table.file_name,
         rows=len(rows),
         created={"households": len(plan)},
+    )
+
+
+def _changed_meanwhile(kind: str, table) -> ImportResult:
+    """Someone saved the same number or ID number between the check and the write: the
+    transaction was rolled back, so nothing was imported."""
+    return ImportResult(
+        kind=kind,
+        file_name=table.file_name,
+        rows=len(table.rows),
+        errors=[
+            CellError(
+                _(
+                    "The data changed while the file was being imported; nothing was imported. "
+                    "Upload the file again."
+                )
+            )
+        ],
     )
 
 
@@ -559,29 +582,36 @@ def import_residents(*, actor, upload, file_name: str = "") -> ImportResult:
     for r in plan:
         r.id_number_cipher = encrypt(r._number)
         del r._number
-    with transaction.atomic():
-        Resident.objects.bulk_create(plan, batch_size=BATCH)
-        ids = _ids_by("id_number_hash", Resident, [r.id_number_hash for r in plan])
-        through = Resident.tags.through
-        links = [
-            through(resident_id=ids[r.id_number_hash], tag_id=t) for r in plan for t in r._tag_ids
-        ]
-        through.objects.bulk_create(links, batch_size=BATCH)
-        household_ids = sorted({r.household_id for r in plan})
-        heads = {r.household_id: ids[r.id_number_hash] for r in plan if r.relation == Relation.HEAD}
-        _refresh_households(household_ids, heads)
-        audit(
-            actor=actor,
-            verb="residents.import",
-            object_type="people.resident",
-            data={
-                "file": table.file_name[:200],
-                "created": len(plan),
-                "households": len(household_ids),
-                "heads": len(heads),
-                "tags": len(links),
-            },
-        )
+    try:
+        with transaction.atomic():
+            Resident.objects.bulk_create(plan, batch_size=BATCH)
+            ids = _ids_by("id_number_hash", Resident, [r.id_number_hash for r in plan])
+            through = Resident.tags.through
+            links = [
+                through(resident_id=ids[r.id_number_hash], tag_id=t)
+                for r in plan
+                for t in r._tag_ids
+            ]
+            through.objects.bulk_create(links, batch_size=BATCH)
+            household_ids = sorted({r.household_id for r in plan})
+            heads = {
+                r.household_id: ids[r.id_number_hash] for r in plan if r.relation == Relation.HEAD
+            }
+            _refresh_households(household_ids, heads)
+            audit(
+                actor=actor,
+                verb="residents.import",
+                object_type="people.resident",
+                data={
+                    "file": table.file_name[:200],
+                    "created": len(plan),
+                    "households": len(household_ids),
+                    "heads": len(heads),
+                    "tags": len(links),
+                },
+            )
+    except IntegrityError:
+        return _changed_meanwhile("residents", table)
     return ImportResult(
         kind="residents",
         file_name=table.file_name,
@@ -591,28 +621,29 @@ def import_residents(*, actor, upload, file_name: str = "") -> ImportResult:
 
 
 def _refresh_households(household_ids: list[int], heads: dict[int, int]) -> None:
-    """Member counts (living members) and heads for the touched households, in bulk."""
-    counts: dict[int, int] = defaultdict(int)
+    """Member counts (living members) and new heads of the touched households: one UPDATE
+    with subqueries per slice of ids, however many households there are."""
+    living = (
+        Resident.objects.filter(household_id=OuterRef("pk"), is_deceased=False)
+        .order_by()
+        .values("household_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     for chunk in chunked(household_ids):
-        counts.update(
-            Resident.objects.filter(household_id__in=chunk, is_deceased=False)
-            .values("household_id")
-            .annotate(n=Count("id"))
-            .values_list("household_id", "n")
+        Household.objects.filter(pk__in=chunk).update(
+            member_count=Coalesce(Subquery(living), Value(0))
         )
-    with_head = [
-        Household(pk=hid, member_count=counts[hid], head_id=heads[hid])
-        for hid in household_ids
-        if hid in heads
-    ]
-    Household.objects.bulk_update(with_head, ["member_count", "head"], batch_size=500)
-    by_count: dict[int, list[int]] = defaultdict(list)
-    for hid in household_ids:
-        if hid not in heads:
-            by_count[counts[hid]].append(hid)
-    for count, hids in by_count.items():
-        for chunk in chunked(hids):
-            Household.objects.filter(pk__in=chunk).update(member_count=count)
+    head_ids = sorted(heads.values())
+    # The head is written from the resident's side: each new head points at its household.
+    for chunk in chunked(head_ids):
+        Household.objects.filter(
+            pk__in=Resident.objects.filter(pk__in=chunk).values("household_id")
+        ).update(
+            head_id=Subquery(
+                Resident.objects.filter(household_id=OuterRef("pk"), pk__in=chunk).values("pk")[:1]
+            )
+        )
 
 
 # --- department lists -------------------------------------------------------------------

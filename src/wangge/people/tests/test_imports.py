@@ -385,3 +385,23 @@ def test_department_list_without_id_column(territory, tags):
     assert record is None and not result.ok
     assert "身份证号" in result.errors[0].message
     assert not ListImport.objects.exists()
+
+
+@pytest.mark.django_db
+def test_concurrent_duplicate_rolls_back_everything(territory, tags, monkeypatch):
+    """A household saved by someone else between the check and the write: nothing stays."""
+    from django.db.models.query import QuerySet
+
+    original = QuerySet.bulk_create
+
+    def racing_bulk_create(self, objs, *args, **kwargs):
+        if self.model is Household:
+            make_household(territory.grid_a1, number="H2")
+            monkeypatch.setattr(QuerySet, "bulk_create", original)
+        return original(self, objs, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "bulk_create", racing_bulk_create)
+    rows = [["H1", "341204100201001", "a", "", ""], ["H2", "341204100201001", "b", "", ""]]
+    result = import_households(actor=None, upload=xlsx(HH_HEAD, rows))
+    assert not result.ok and result.errors[0].row is None
+    assert not Household.objects.exists()
