@@ -19,12 +19,14 @@ from rest_framework.views import APIView
 from wangge.areas.models import Area
 from wangge.areas.selectors import areas_for_user
 from wangge.core.api import (
+    PARSER_CLASSES,
     ErrorSerializer,
     ReadOnlyScopedViewSet,
     ScopedModelViewSet,
     ScopedPrimaryKeyRelatedField,
 )
 from wangge.core.errors import DomainError
+from wangge.core.filters import IdFilter
 
 from . import services
 from .choices import ROLE_CAPABILITIES, Capability, Role
@@ -104,8 +106,8 @@ class PostEndSerializer(serializers.Serializer):
 
 class PostFilter(django_filters.FilterSet):
     role = django_filters.ChoiceFilter(choices=Role.choices)
-    area = django_filters.NumberFilter(field_name="area_id")
-    user = django_filters.NumberFilter(field_name="user_id")
+    area = IdFilter(field_name="area_id")
+    user = IdFilter(field_name="user_id")
     on_call = django_filters.BooleanFilter()
     active = django_filters.BooleanFilter(method="filter_active", label=gettext_lazy("active"))
 
@@ -183,6 +185,8 @@ class MyPostSerializer(PostSerializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
+    # Often empty: a plain string, not an "email" that must be well-formed.
+    email = serializers.CharField(read_only=True)
     posts = serializers.SerializerMethodField()
     capabilities = serializers.SerializerMethodField()
 
@@ -251,6 +255,7 @@ class TokenView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    parser_classes = PARSER_CLASSES
     throttle_classes = [LoginThrottle]
 
     @extend_schema(

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from wangge.accounts.choices import Capability
 from wangge.core.api import (
     ErrorSerializer,
+    JSONField,
     ScopedModelViewSet,
     ScopedPrimaryKeyRelatedField,
 )
@@ -77,7 +78,7 @@ class AreaSerializer(serializers.ModelSerializer):
 
 
 class _BoundaryMixin(serializers.Serializer):
-    boundary = serializers.JSONField(
+    boundary = JSONField(
         required=False,
         allow_null=True,
         help_text=gettext_lazy("A GeoJSON Polygon or MultiPolygon (or a Feature holding one)."),

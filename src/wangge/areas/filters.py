@@ -1,5 +1,7 @@
 import django_filters
 
+from wangge.core.filters import IdFilter
+
 from .choices import AreaKind, AreaLevel
 from .models import Area
 
@@ -7,7 +9,7 @@ from .models import Area
 class AreaFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(choices=AreaLevel.choices)
     kind = django_filters.ChoiceFilter(choices=AreaKind.choices)
-    parent = django_filters.NumberFilter(field_name="parent_id")
+    parent = IdFilter(field_name="parent_id")
     code = django_filters.CharFilter(field_name="code", lookup_expr="startswith")
     q = django_filters.CharFilter(method="filter_q", label="search")
     is_active = django_filters.BooleanFilter()

@@ -16,7 +16,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, pagination, serializers, status
+from rest_framework import exceptions, pagination, parsers, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -27,6 +27,31 @@ class Pagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, but a body nested deeper than Python's recursion limit is a 400
+    like any other malformed JSON, not a server error."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(_("The JSON body is nested too deeply."))
+
+
+# The parsers of every API view (set DEFAULT_PARSER_CLASSES to these to cover all views).
+PARSER_CLASSES = [JSONParser, parsers.FormParser, parsers.MultiPartParser]
+
+
+class JSONField(serializers.JSONField):
+    """A JSON value inside a form body is parsed here; too deep a nesting is invalid input."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except RecursionError:
+            self.fail("invalid")
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from .api import PARSER_CLASSES
 from .permissions import CapabilityPermission
 
 
@@ -19,6 +20,7 @@ class ScopedViewSet(viewsets.GenericViewSet):
     """
 
     permission_classes = [*viewsets.GenericViewSet.permission_classes, CapabilityPermission]
+    parser_classes = PARSER_CLASSES
     write_capability: str | None = None
     # Input serializers per write action; answers always use `serializer_class`.
     create_serializer_class: type[serializers.Serializer] | None = None
