@@ -153,8 +153,12 @@ def login_lines() -> list[str]:
     if not users:
         return []
     posts: dict[int, list[str]] = {}
-    for p in Post.objects.active().filter(user__in=users.values()).select_related("area"):
-        posts.setdefault(p.user_id, []).append(f"{p.area.name}")
+    active = Post.objects.active().filter(user__in=users.values())
+    for p in active.select_related("area__parent").order_by("pk"):
+        # "第一网格" is in every village: name grids with their village.
+        area = p.area
+        place = area.name if area.depth <= 3 else f"{area.parent.name}{area.name}"
+        posts.setdefault(p.user_id, []).append(place)
     lines = [f"演示账号 / demo logins (密码 password: {DEMO_PASSWORD})"]
     for username, _role, label in LOGINS:
         user = users.get(username)

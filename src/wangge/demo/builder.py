@@ -309,7 +309,7 @@ class Builder:
                     name=town_plan.short + suffix,
                     code=f"{town.code}-{key}",
                     area=town,
-                    phone=f"0{rng.randint(300, 899)}-{rng.randint(2000000, 8999999)}",
+                    phone=f"{plan.phone_area}-{rng.randint(2000000, 8999999)}",
                 )
                 departments.append(dept)
                 for _ in range(plan.staff_per_department):

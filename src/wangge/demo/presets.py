@@ -79,6 +79,7 @@ class Plan:
     town_supervisors: int = 1
     staff_per_department: int = 1
     leaves: int = 3
+    phone_area: str = "0558"  # landline area code (阜阳 0558, 兴安盟 0482)
 
     @property
     def grid_count(self) -> int:
@@ -246,6 +247,7 @@ def _county(seed: int) -> Plan:
         away_rate=0.22,
         microgrid_share=0.05,
         leaves=12,
+        phone_area="0482",
     )
 
 
