@@ -1,9 +1,15 @@
 from django.urls import path
 
-from . import public
+from . import public, views
 
 app_name = "cases"
 urlpatterns = [
+    path("", views.board, name="list"),
+    path("todo/", views.todo, name="todo"),
+    path("new/", views.new, name="new"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/<str:name>/", views.act, name="act"),
+    path("photos/<int:pk>/", views.photo, name="photo"),
     path("report/<str:area_code>/", public.report, name="public_report"),
     path("receipt/<str:code>/", public.receipt, name="receipt"),
 ]

@@ -1,0 +1,156 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from wangge.cases import services
+from wangge.cases.models import Case, CaseAttachment
+
+from .conftest import IN_A1, IN_B2, JPEG
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+def test_pages_need_login(client, db):
+    r = client.get("/cases/")
+    assert r.status_code == 302 and "login" in r["Location"]
+
+
+def test_todo_puts_overdue_and_urgent_first(world, report, login, clock):
+    normal = report()
+    urgent = report(urgency="urgent")
+    late = report()
+    Case.objects.filter(pk=late.pk).update(warning="red")
+    c = login(world.worker_a1)
+    r = c.get("/cases/todo/")
+    assert r.status_code == 200
+    ids = [x.pk for x in r.context["page"].object_list]
+    assert ids == [late.pk, urgent.pk, normal.pk]
+
+
+def test_board_scope_and_filters(world, report, login):
+    a = report()
+    b = report(point=IN_B2, category="flood")
+    c = login(world.chief_a)
+    r = c.get("/cases/")
+    assert [x.pk for x in r.context["page"].object_list] == [a.pk]
+    c = login(world.town_admin)
+    r = c.get("/cases/", {"category": "flood"})
+    assert [x.pk for x in r.context["page"].object_list] == [b.pk]
+    r = c.get("/cases/", {"area": world.t.village_a.pk})
+    assert [x.pk for x in r.context["page"].object_list] == [a.pk]
+    services.case_reject(case=a, actor=world.chief_a, reason="重复")
+    assert b.pk in [x.pk for x in c.get("/cases/").context["page"].object_list]
+    assert a.pk not in [x.pk for x in c.get("/cases/").context["page"].object_list]
+    r = c.get("/cases/", {"state": "all"})
+    assert len(r.context["page"].object_list) == 2
+
+
+def test_board_query_count_is_constant(world, report, login):
+    c = login(world.town_admin)
+    report()
+    c.get("/cases/")
+    with CaptureQueriesContext(connection) as few:
+        c.get("/cases/")
+    for i in range(8):
+        report(point=IN_B2 if i % 2 else IN_A1, category="flood" if i % 3 else "other")
+    with CaptureQueriesContext(connection) as many:
+        c.get("/cases/")
+    assert len(many) == len(few)
+    Case.objects.update(handler=world.town_admin)
+    with CaptureQueriesContext(connection) as todo_few:
+        c.get("/cases/todo/")
+    for _ in range(5):
+        services.case_escalate(case=report(), actor=world.worker_a1, reason="x")
+        Case.objects.filter(level="village").update(handler=world.town_admin)
+    with CaptureQueriesContext(connection) as todo_many:
+        c.get("/cases/todo/")
+    assert len(todo_many) == len(todo_few)
+
+
+def test_detail_out_of_scope_is_404(world, report, login):
+    case = report(point=IN_B2)
+    c = login(world.worker_a1)
+    assert c.get(f"/cases/{case.pk}/").status_code == 404
+    assert c.post(f"/cases/{case.pk}/accept/", {}).status_code == 404
+    assert c.get("/cases/999999/").status_code == 404
+
+
+def test_detail_shows_actions_and_runs_them(world, report, login):
+    case = report()
+    c = login(world.worker_a1)
+    r = c.get(f"/cases/{case.pk}/")
+    assert r.status_code == 200
+    names = [name for name, _label, _form in r.context["forms"]]
+    assert "accept" in names and "reject" not in names
+    r = c.post(f"/cases/{case.pk}/accept/", {})
+    assert r.status_code == 302
+    r = c.post(f"/cases/{case.pk}/resolve/", {"resolve-resolution": ""})
+    assert r.status_code == 400
+    r = c.post(f"/cases/{case.pk}/resolve/", {"resolve-resolution": "已处理"})
+    assert r.status_code == 302
+    case.refresh_from_db()
+    assert case.state == "resolved"
+    # the handler may not make the return visit: the service says why
+    r = c.post(f"/cases/{case.pk}/return_visit/", {"return_visit-satisfaction": "satisfied"})
+    assert r.status_code == 400
+    case.refresh_from_db()
+    assert case.satisfaction == ""
+    c = login(world.chief_a)
+    r = c.post(f"/cases/{case.pk}/return_visit/", {"return_visit-satisfaction": "satisfied"})
+    assert r.status_code == 302
+    names = [n for n, _l, _f in c.get(f"/cases/{case.pk}/").context["forms"]]
+    assert "close" in names
+    assert c.post(f"/cases/{case.pk}/close/", {}).status_code == 302
+    case.refresh_from_db()
+    assert case.state == "closed"
+    assert c.post(f"/cases/{case.pk}/nonsense/", {}).status_code == 404
+
+
+def test_merge_by_number(world, report, login):
+    a = report()
+    b = report()
+    c = login(world.chief_a)
+    r = c.post(f"/cases/{b.pk}/merge/", {"merge-into": a.number})
+    assert r.status_code == 302
+    b.refresh_from_db()
+    assert b.merged_into == a
+
+
+def test_staff_new_form(world, login, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    c = login(world.worker_a1)
+    assert c.get("/cases/new/").status_code == 200
+    data = {
+        "source": "patrol",
+        "category": "environment",
+        "description": "巡查发现垃圾堆放",
+        "grid": str(world.t.grid_a1.pk),
+        "token": "t-1",
+        "photos": SimpleUploadedFile("a.jpg", JPEG, content_type="image/jpeg"),
+    }
+    r = c.post("/cases/new/", data)
+    assert r.status_code == 302
+    case = Case.objects.get()
+    assert case.handler == world.worker_a1 and case.source == "patrol"
+    att = CaseAttachment.objects.get()
+    r = c.get(f"/cases/photos/{att.pk}/")
+    assert r.status_code == 200 and r["Content-Type"] == "image/jpeg"
+    assert login(world.outsider).get(f"/cases/photos/{att.pk}/").status_code == 404
+    c = login(world.worker_a1)
+    data["grid"] = ""
+    data["token"] = "t-2"
+    data["lat"], data["lng"] = 40.0, 116.4
+    data.pop("photos")
+    r = c.post("/cases/new/", data)
+    assert r.status_code == 400
+    assert Case.objects.count() == 1
