@@ -31,6 +31,8 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 MAX_CELL_CHARS = 32767
 # A real .xlsx inflates to a few times its size; much more than this is a zip bomb.
 MAX_INFLATE_RATIO = 100
+# How far down a title block the header row is looked for.
+HEADER_SEARCH_ROWS = 10
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
@@ -296,6 +298,28 @@ def _workbook_rows(data: bytes) -> Iterator[list[Any]]:
         ) from exc
 
 
+def _match_header(row, wanted, columns, number) -> tuple[dict[str, tuple[int, str]], list]:
+    found: dict[str, tuple[int, str]] = {}
+    problems: list[CellError] = []
+    for idx, raw in enumerate(row):
+        text = cell_text(raw)
+        col = wanted.get(normalize_header(text)) if text else None
+        if col is None:
+            continue
+        if col.key in found:
+            problems.append(
+                CellError(
+                    _("The column %(header)s appears twice.") % {"header": col.header},
+                    row=number,
+                    column=get_column_letter(idx + 1),
+                    header=text,
+                )
+            )
+            continue
+        found[col.key] = (idx, text)
+    return found, problems
+
+
 def read_table(
     upload: IO[bytes] | bytes,
     columns: Sequence[Column],
@@ -319,42 +343,41 @@ def read_table(
     else:
         source = _csv_rows(data)
 
-    header_row = next(source, None)
-    if header_row is None or not any(cell_text(c) for c in header_row):
-        raise ImportFileError(
-            _("The first row must hold the column headers, but it is empty."),
-            code="missing_header",
-        )
-
     wanted: dict[str, Column] = {}
     for col in columns:
         for name in (col.header, col.key, *col.aliases):
             wanted.setdefault(normalize_header(name), col)
-    found: dict[str, tuple[int, str]] = {}
-    problems: list[CellError] = []
-    for idx, raw in enumerate(header_row):
-        text = cell_text(raw)
-        col = wanted.get(normalize_header(text)) if text else None
-        if col is None:
-            continue
-        if col.key in found:
-            problems.append(
-                CellError(
-                    _("The column %(header)s appears twice.") % {"header": col.header},
-                    row=1,
-                    column=get_column_letter(idx + 1),
-                    header=text,
-                )
+
+    # The header is row 1 in our templates; department lists often carry a title row (or
+    # two) above it, so the first rows are searched for the one naming the required columns.
+    header_number, header_row, best = 0, None, None
+    for number in range(1, HEADER_SEARCH_ROWS + 1):
+        candidate = next(source, None)
+        if candidate is None:
+            break
+        found, problems = _match_header(candidate, wanted, columns, number)
+        score = len(found)
+        if best is None or score > best[0]:
+            best = (score, number, candidate, found, problems)
+        if score and not any(c.required and c.key not in found for c in columns):
+            header_number, header_row = number, candidate
+            break
+    if header_row is None:
+        if best is None or best[0] == 0:
+            raise ImportFileError(
+                _("No row with the column headers was found. Use the template."),
+                code="missing_header",
             )
-            continue
-        found[col.key] = (idx, text)
+        _score, header_number, header_row, found, problems = best
+    else:
+        found, problems = _match_header(header_row, wanted, columns, header_number)
     missing = [c.header for c in columns if c.required and c.key not in found]
     if missing:
         problems.append(
             CellError(
                 _("Required columns are missing: %(columns)s. Use the template.")
                 % {"columns": "、".join(missing)},
-                row=1,
+                row=header_number,
             )
         )
     if problems:
@@ -382,7 +405,7 @@ def read_table(
                 % {"n": max_rows},
                 code="too_many_rows",
             )
-        rows.append(Row(number=offset + 2, values=values, raw_types=types))
+        rows.append(Row(number=header_number + 1 + offset, values=values, raw_types=types))
     if not rows:
         raise ImportFileError(_("The file has no data rows under the header."), code="no_rows")
     columns_found = {

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -240,8 +241,7 @@ def template_download(request, kind: str, fmt: str):
         data = template_csv(spec.columns)
         content_type = CSV_CONTENT_TYPE
     response = HttpResponse(data, content_type=content_type)
-    filename = f"{kind}-template.{fmt}"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}导入模板.{fmt}")
     return response
 
 
@@ -263,7 +263,7 @@ def export_view(request, kind: str):
     return FileResponse(
         out,
         as_attachment=True,
-        filename=f"{kind}-{stamp}.xlsx",
+        filename=f"{TEMPLATE_NAMES[kind]}-{stamp}.xlsx",
         content_type=XLSX_CONTENT_TYPE,
     )
 
@@ -332,6 +332,6 @@ def list_report_download(request, pk: int):
     return FileResponse(
         out,
         as_attachment=True,
-        filename=f"list-{record.pk}-report-{day}.xlsx",
+        filename=f"部门名单比对结果-{record.pk}-{day}.xlsx",
         content_type=XLSX_CONTENT_TYPE,
     )

@@ -144,3 +144,23 @@ def test_templates_round_trip():
         with pytest.raises(ImportFileError) as exc:
             read_table(blob, COLUMNS, file_name=name)
         assert exc.value.code == "no_rows"
+
+
+def test_header_below_a_title_row_is_found():
+    data = xlsx_bytes(
+        [
+            ["2024年第三季度城乡低保名单", None, None],
+            [None, None, None],
+            ["序号", "姓名", "户编号"],
+            [1, "张三", "H1"],
+        ]
+    )
+    table = read_table(data, COLUMNS, file_name="list.xlsx")
+    assert table.columns["name"] == ("B", "姓名")
+    assert [(r.number, r.get("name")) for r in table.rows] == [(4, "张三")]
+
+
+def test_no_header_at_all():
+    with pytest.raises(ImportFileError) as exc:
+        read_table(b"a,b\n1,2\n", COLUMNS, file_name="a.csv")
+    assert exc.value.code == "missing_header"

@@ -99,6 +99,7 @@ def test_templates_download(territory, client, chief, kind):
     response = client.get(reverse("io:template", args=[kind, "xlsx"]))
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
+    assert "filename*=utf-8''" in response["Content-Disposition"]  # Chinese file name
     ws = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
     headers = [c.value for c in ws[1]]
     assert {
