@@ -4,21 +4,24 @@ Reads go through selectors.cases_for_user, writes through the services."""
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from wangge.accounts.models import Department, User
+from wangge.accounts.selectors import active_posts
 from wangge.areas.models import Area
-from wangge.core.errors import DomainError
+from wangge.core.errors import DomainError, NotFound
 from wangge.people.models import Household
 
-from . import services
+from . import permissions, services
 from .choices import Satisfaction, Source, Urgency
 from .filters import CaseFilter
+from .kpis import kpis as kpis_of
 from .models import Case, CaseAction, CaseAttachment
 from .public import role_label
 from .selectors import cases_for_user
@@ -211,6 +214,12 @@ class ReturnVisitSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=20000, required=False, allow_blank=True)
 
 
+class KpiQuerySerializer(serializers.Serializer):
+    area = serializers.IntegerField(required=False)
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+
+
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
     location=OpenApiParameter.HEADER,
@@ -366,6 +375,36 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"], url_path="return-visit")
     def return_visit(self, request, pk=None):
         return self._run(request, services.case_return_visit)
+
+    @extend_schema(
+        parameters=[KpiQuerySerializer],
+        responses=inline_serializer("CaseKpis", {"area": serializers.IntegerField()}),
+    )
+    @action(detail=False, methods=["get"])
+    def kpis(self, request):
+        """KPIs over an area subtree (default: the user's first scope) for start..end
+        (default: the current month)."""
+        q = KpiQuerySerializer(data=request.query_params)
+        q.is_valid(raise_exception=True)
+        today = timezone.localdate()
+        start = q.validated_data.get("start") or today.replace(day=1)
+        end = q.validated_data.get("end") or today
+        area_id = q.validated_data.get("area")
+        if area_id is None:
+            posts = [p for p in active_posts(request.user) if p.role in permissions.CASE_ROLES]
+            area = (
+                min((p.area for p in posts), key=lambda a: len(a.path), default=None)
+                if posts
+                else Area.objects.filter(depth=1).order_by("path").first()
+                if request.user.is_superuser
+                else None
+            )
+        else:
+            area = Area.objects.filter(pk=area_id).first()
+        if area is None or not permissions.in_scope(request.user, area.path):
+            raise NotFound(_("No such area."))
+        data = kpis_of(area_path=area.path, start=start, end=end).as_dict()
+        return Response({"area": area.pk, "start": start, "end": end, **data})
 
     @extend_schema(request=NoteSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"])

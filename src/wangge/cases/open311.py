@@ -29,8 +29,10 @@ from wangge.core.errors import DomainError
 from . import services
 from .choices import CaseState, Source
 from .models import Case, Category
+from .ratelimit import hit
 
 MAX_RESULTS = 1000
+POSTS_PER_CLIENT_PER_HOUR = 1000
 DEFAULT_WINDOW = dt.timedelta(days=90)
 CLOSED_STATES = (CaseState.RESOLVED, CaseState.CLOSED, CaseState.REJECTED)
 
@@ -276,6 +278,8 @@ def _post_request(request, fmt: str):
     client = services.open311_client_for_key(_param(request, "api_key"))
     if client is None:
         return error(fmt, 403, _("A valid api_key is required to post a service request."))
+    if not hit("open311-post", str(client.pk), limit=POSTS_PER_CLIENT_PER_HOUR, window=3600):
+        return error(fmt, 429, _("Too many requests. Please try again later."))
     service_code = _param(request, "service_code")
     if not service_code:
         return error(fmt, 400, _("service_code is required."))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
 
@@ -16,15 +17,13 @@ def sweep(now=None) -> dict:
 
     now = now or timezone.now()
     open_cases = Case.objects.filter(state__in=OPEN_STATES)
+    # Overdue and not yet escalated for this deadline (once per overdue period).
     overdue_ids = list(
-        open_cases.filter(resolve_by__lte=now).values_list("pk", "resolve_by", "auto_escalated_for")
+        open_cases.filter(resolve_by__lte=now)
+        .filter(Q(auto_escalated_for__isnull=True) | ~Q(auto_escalated_for=F("resolve_by")))
+        .values_list("pk", flat=True)
     )
-    red = 0
-    for pk, resolve_by, done_for in overdue_ids:
-        if done_for == resolve_by:
-            continue
-        if services.case_escalate_overdue(case_id=pk, now=now):
-            red += 1
+    red = sum(1 for pk in overdue_ids if services.case_escalate_overdue(case_id=pk, now=now))
     yellow_ids = list(
         open_cases.filter(
             warning=WarningLevel.NORMAL, warn_at__lte=now, resolve_by__gt=now

@@ -1,6 +1,7 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from wangge.cases import services
@@ -159,3 +160,16 @@ def test_schema_builds(world, client):
     from django.core.management import call_command
 
     call_command("spectacular", "--validate", "--file", "/dev/null")
+
+
+def test_kpis_endpoint(world, report, clock):
+    case = report(at=timezone.now())
+    services.case_accept(case=case, actor=world.worker_a1)
+    r = api(world.chief_a).get("/api/cases/kpis/")
+    assert r.status_code == 200, r.content
+    assert r.json()["area"] == world.t.village_a.pk and r.json()["received"] == 1
+    r = api(world.chief_a).get("/api/cases/kpis/", {"area": world.t.village_b.pk})
+    assert r.status_code == 404
+    r = api(world.town_admin).get("/api/cases/kpis/", {"area": world.t.village_b.pk})
+    assert r.status_code == 200 and r.json()["received"] == 0
+    assert api(world.dept_staff).get("/api/cases/kpis/").status_code == 404
