@@ -33,7 +33,7 @@ from . import names, registry
 from .fastinsert import RowWriter
 from .geometry import Rect, around, scatter, tile
 from .logins import DEMO_PASSWORD, LOGINS
-from .people import IdIssuer, Namer, apply_tags, birth_date, compose, phone
+from .people import KINDS, IdIssuer, Namer, apply_tags, birth_date, compose, phone
 from .presets import STAFF_POOL_SHARES, TOWN_DEPARTMENTS, Plan, TownPlan, VillagePlan, _split
 
 BATCH = 2000
@@ -437,16 +437,7 @@ class Builder:
         tags = Tag.objects.in_bulk(field_name="code")
         self.tag_ids = {code: t.pk for code, t in tags.items()}
         self.issuer = IdIssuer(rng)
-        self.kinds = names.WeightedChoice(
-            list(
-                zip(
-                    ("single_elder", "elder_couple", "single", "couple", "nuclear", "three_gen"),
-                    plan.household_mix,
-                    strict=True,
-                )
-            )
-        )
-        self.counts = Counter()
+        self.kinds = names.WeightedChoice(list(zip(KINDS, plan.household_mix, strict=True)))
         by_town: dict[str, list[GridInfo]] = defaultdict(list)
         for info in self.grid_infos:
             by_town[info.village.town.code].append(info)
@@ -513,7 +504,7 @@ class Builder:
                 )
                 families.append((number, family, info))
         households.flush()
-        town_path = grid_infos[0].village.area.path[: 2 * 4]
+        town_path = grid_infos[0].village.area.path[: 2 * Area.steplen]
         hh_ids = dict(
             Household.objects.filter(area_path__startswith=town_path).values_list("number", "pk")
         )
