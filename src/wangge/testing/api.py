@@ -20,3 +20,6 @@ def ids(response) -> set[int]:
     data = response.json()
     rows = data["results"] if isinstance(data, dict) and "results" in data else data
     return {row["id"] for row in rows}
+
+
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -4,10 +4,16 @@ from django.test.utils import CaptureQueriesContext
 
 from wangge.accounts.choices import Role
 from wangge.areas.models import Area, AreaChange
-from wangge.testing.api import api_client, ids
+from wangge.testing.api import FAST_PASSWORD_HASHERS, api_client, ids
 from wangge.testing.factories import UserFactory, make_area, square, user_with_post
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # The production hasher costs ~0.3 s per user; these tests make hundreds of users.
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture

@@ -16,10 +16,16 @@ from schemathesis.checks import (
     response_schema_conformance,
 )
 
-from wangge.testing.api import api_client
+from wangge.testing.api import FAST_PASSWORD_HASHERS, api_client
 from wangge.testing.factories import UserFactory, make_household, make_resident
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # The production hasher costs ~0.3 s per user; these tests make hundreds of users.
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 def test_schema_generates_without_warnings_and_validates(tmp_path):

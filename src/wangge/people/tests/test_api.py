@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from wangge.accounts.choices import Role
 from wangge.core.models import AuditEntry
 from wangge.people.models import Household, Resident, Tag
-from wangge.testing.api import api_client, ids
+from wangge.testing.api import FAST_PASSWORD_HASHERS, api_client, ids
 from wangge.testing.factories import (
     make_household,
     make_resident,
@@ -14,6 +14,12 @@ from wangge.testing.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # The production hasher costs ~0.3 s per user; these tests make hundreds of users.
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture
