@@ -71,7 +71,8 @@ ROLE_LEVELS: dict[str, tuple[str, ...]] = {
     Role.VOLUNTEER: ("village", "grid", "microgrid"),
     Role.ELDER: ("village", "grid", "microgrid"),
     Role.DEPARTMENT_STAFF: ("county", "town"),
-    Role.SUPERVISOR: ("county", "town"),
+    # Town supervision office, or the village supervision committee 村务监督委员会.
+    Role.SUPERVISOR: ("county", "town", "village"),
     Role.DISCLOSURE_EDITOR: ("village",),
     Role.PARTY_ORGANISER: ("county", "town", "village"),
 }

@@ -41,8 +41,11 @@ class Command(BaseCommand):
             self.stdout.write("正在生成演示数据 / building the demo %s …" % preset)
             from wangge import demo
 
-            demo.build(preset=preset, seed=1, stdout=self.stdout)
-            demo_loaded = True
+            try:
+                demo.build(preset=preset, seed=1, stdout=self.stdout)
+                demo_loaded = True
+            except demo.DemoDataExists as exc:
+                self.stdout.write(f"演示数据未加载 / demo not loaded: {exc}")
 
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="wangge.settings")
         procs: list[subprocess.Popen] = []
