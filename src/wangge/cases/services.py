@@ -115,12 +115,29 @@ def _read_photo(photo) -> tuple[bytes, str]:
     if len(data) > MAX_PHOTO_BYTES:
         raise DomainError(_("A photo may be at most 5 MB."), field="photos")
     kind = sniff_image(data[:16])
-    if kind is None:
+    if kind is None or not _decodes(data):
         raise DomainError(
             _("Only photos are accepted (JPEG, PNG or WebP); this file is not one."),
             field="photos",
         )
     return data, kind
+
+
+def _decodes(data: bytes) -> bool:
+    """With Pillow installed, the file must also parse as an image; without it the magic bytes
+    (checked before) are the test."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return True
+    import io
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.verify()
+    except Exception:  # noqa: BLE001 - Pillow raises many kinds for a broken file
+        return False
+    return True
 
 
 def clean_photos(photos: Iterable | None) -> list[tuple[bytes, str]]:

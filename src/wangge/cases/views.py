@@ -192,7 +192,9 @@ def _forms_for(actions, case, data=None, files=None, only=None):
         "request_help": lambda d, f: NoteForm(d, prefix="request_help"),
         "resolve": lambda d, f: ResolveForm(d, f, prefix="resolve"),
         "escalate": lambda d, f: ReasonForm(d, prefix="escalate"),
-        "dispatch": lambda d, f: DispatchForm(d, prefix="dispatch"),
+        "dispatch": lambda d, f: DispatchForm(
+            d, prefix="dispatch", initial={"department": case.category.default_department_id}
+        ),
         "report_in": lambda d, f: NoteForm(d, prefix="report_in"),
         "return_from_department": lambda d, f: ReasonForm(d, prefix="return_from_department"),
         "transfer": lambda d, f: TransferForm(d, prefix="transfer", grids=grids),
