@@ -158,6 +158,10 @@ def household_update(
     if area is not None and area.pk != household.area_id:
         new_area, grid = _resolve_area(area)
         check_scope(actor, new_area.path, Capability.EDIT_PEOPLE)
+        if not new_area.is_active:
+            raise DomainError(
+                _("%(area)s is no longer active.") % {"area": new_area.name}, field="area"
+            )
         household.area, household.grid, household.area_path = new_area, grid, new_area.path
         Resident.objects.filter(household=household).update(area_path=new_area.path)
         changed.append("area")
