@@ -12,6 +12,15 @@ from wangge.testing.factories import square, user_with_post
 HEAD = ["上级代码", "名称", "代码", "类型", "边界GeoJSON(可选)"]
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are checked in English here; Chinese is the default (see test_chinese_*)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def xlsx(rows, head=HEAD) -> io.BytesIO:
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -154,3 +163,15 @@ def test_user_without_import_capability_is_refused(territory):
     worker = user_with_post(territory.grid_a1, "grid_worker")
     with pytest.raises(PermissionDenied):
         import_areas(actor=worker, upload=xlsx([]))
+
+
+@pytest.mark.django_db
+def test_chinese_messages_by_default(territory):
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        result = import_areas(
+            actor=None, upload=xlsx([["999999999999", "第三网格", "999999999999003", "", ""]])
+        )
+    message = result.errors[0].message
+    assert "999999999999" in message and not message.isascii()

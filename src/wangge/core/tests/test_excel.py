@@ -21,6 +21,15 @@ COLUMNS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are checked in English here; Chinese is the default (see test_chinese_*)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def xlsx_bytes(rows) -> bytes:
     wb = openpyxl.Workbook()
     ws = wb.active

@@ -35,6 +35,15 @@ RES_HEAD = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are checked in English here; Chinese is the default (see test_chinese_*)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def xlsx(head, rows, name="f.xlsx") -> io.BytesIO:
     wb = openpyxl.Workbook()
     ws = wb.active
