@@ -180,7 +180,7 @@ def _lock(case: Case | int) -> Case:
     pk = case.pk if isinstance(case, Case) else case
     try:
         return (
-            Case.objects.select_for_update()
+            Case.objects.select_for_update(of=("self",))
             .select_related("category", "grid", "area", "department")
             .get(pk=pk)
         )
