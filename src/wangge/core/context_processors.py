@@ -30,9 +30,13 @@ _MENU = [
     (_("Cases"), "cases:list", None, False),
     (_("Party"), "party:org_list", None, False),
     (_("Disclosure"), "disclosure:list", None, False),
-    (_("Import / export"), "io:index", Capability.IMPORT, False),
+    (_("Import / export"), "io:index", (Capability.IMPORT, Capability.EXPORT), False),
     (_("Administration"), "admin:index", "", True),
 ]
+
+
+def _as_tuple(capability) -> tuple:
+    return capability if isinstance(capability, tuple) else (capability,)
 
 
 def _url(name: str) -> str | None:
@@ -55,7 +59,7 @@ def build_menu(user, path: str = "") -> list[MenuItem]:
             continue
         if capability is None and not has_post:
             continue
-        if capability and user_scope(user, capability).is_empty:
+        if capability and all(user_scope(user, c).is_empty for c in _as_tuple(capability)):
             continue
         url = _url(name)
         if url is None:
@@ -76,4 +80,6 @@ def navigation(request):
     return {
         "nav_menu": build_menu(user, request.path) if user is not None else [],
         "nav_posts": posts,
+        # Export buttons on list pages: shown when the user may export anywhere.
+        "can_export": user is not None and not user_scope(user, Capability.EXPORT).is_empty,
     }
