@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -19,7 +24,7 @@ from wangge.core.errors import DomainError, NotFound
 from wangge.people.models import Household
 
 from . import permissions, services
-from .choices import Satisfaction, Source, Urgency
+from .choices import CaseState, Level, Satisfaction, Source, Urgency, Verb, WarningLevel
 from .filters import CaseFilter
 from .kpis import kpis as kpis_of
 from .models import Case, CaseAction, CaseAttachment
@@ -29,7 +34,29 @@ from .selectors import cases_for_user
 STAFF_SOURCES = [s for s in Source.values if s not in (Source.QR, Source.OPEN311)]
 
 
+def enum_field(choices, **kwargs) -> serializers.ChoiceField:
+    """A choice field documented with an inline enum: the choice sets of cases share field
+    names (level, source, state…) with other apps' and with each other, which would make
+    drf-spectacular invent colliding component names."""
+    values = [value for value, _label in choices]
+    if kwargs.get("allow_blank"):
+        values = ["", *values]
+
+    # Wrapped in allOf so that the enum post-processing (which names enums after the
+    # property) leaves it inline.
+    @extend_schema_field({"allOf": [{"type": "string", "enum": values}]})
+    class _EnumField(serializers.ChoiceField):
+        pass
+
+    return _EnumField(choices=choices, **kwargs)
+
+
 class CaseActionSerializer(serializers.ModelSerializer):
+    verb = enum_field(Verb.choices, read_only=True)
+    from_state = enum_field(CaseState.choices, read_only=True, allow_blank=True)
+    to_state = enum_field(CaseState.choices, read_only=True, allow_blank=True)
+    from_level = enum_field(Level.choices, read_only=True, allow_blank=True)
+    to_level = enum_field(Level.choices, read_only=True, allow_blank=True)
     verb_display = serializers.CharField(source="get_verb_display", read_only=True)
     actor_name = serializers.SerializerMethodField()
     actor_role_display = serializers.SerializerMethodField()
@@ -75,6 +102,11 @@ class CaseAttachmentSerializer(serializers.ModelSerializer):
 
 
 class CaseSerializer(serializers.ModelSerializer):
+    urgency = enum_field(Urgency.choices, read_only=True)
+    source = enum_field(Source.choices, read_only=True)
+    state = enum_field(CaseState.choices, read_only=True)
+    level = enum_field(Level.choices, read_only=True)
+    warning = enum_field(WarningLevel.choices, read_only=True)
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
     grid_name = serializers.CharField(source="grid.name", read_only=True)
@@ -119,6 +151,9 @@ class CaseSerializer(serializers.ModelSerializer):
 
 
 class CaseDetailSerializer(CaseSerializer):
+    settled_level = enum_field(Level.choices, read_only=True, allow_blank=True)
+    satisfaction = enum_field(Satisfaction.choices, read_only=True, allow_blank=True)
+    public_satisfaction = enum_field(Satisfaction.choices, read_only=True, allow_blank=True)
     timeline = CaseActionSerializer(source="actions", many=True, read_only=True)
     attachments = CaseAttachmentSerializer(many=True, read_only=True)
 
@@ -145,9 +180,9 @@ class CaseDetailSerializer(CaseSerializer):
 
 
 class CaseCreateSerializer(serializers.Serializer):
-    source = serializers.ChoiceField(choices=STAFF_SOURCES, default=Source.API)
+    source = enum_field([(v, v) for v in STAFF_SOURCES], default=Source.API)
     category = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    urgency = enum_field(Urgency.choices, required=False)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     description = serializers.CharField(max_length=20000)
     lat = serializers.FloatField(required=False, allow_null=True)
@@ -210,7 +245,7 @@ class ResolveSerializer(serializers.Serializer):
 
 
 class ReturnVisitSerializer(serializers.Serializer):
-    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
+    satisfaction = enum_field(Satisfaction.choices)
     note = serializers.CharField(max_length=20000, required=False, allow_blank=True)
 
 
