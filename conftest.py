@@ -9,6 +9,12 @@ def territory(db):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # The real hasher costs ~0.3 s per user; tests create hundreds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _reset_caches(settings):
     from django.core.cache import cache
 

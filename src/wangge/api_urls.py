@@ -15,6 +15,8 @@ API_MODULES = [
     "wangge.accounts.api",
     "wangge.people.api",
     "wangge.cases.api",
+    "wangge.party.api",
+    "wangge.disclosure.api",
 ]
 
 router = DefaultRouter()

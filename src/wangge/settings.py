@@ -143,7 +143,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", PROJECT_DIR / "staticfiles"))
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
@@ -197,10 +198,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "wangge.core.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "wangge.core.rest.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "wangge.core.api.exception_handler",
+    "EXCEPTION_HANDLER": "wangge.core.rest.exception_handler",
+    # A JSON body nested past the recursion limit is a 400, never a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "wangge.core.rest.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "wangge API",
@@ -209,6 +216,32 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several apps have a "level", "state" or "kind" field; name each enum after its choices.
+    "ENUM_NAME_OVERRIDES": {
+        "AreaLevelEnum": "wangge.areas.choices.AreaLevel",
+        "CaseLevelEnum": "wangge.cases.choices.Level",
+        "CaseStateEnum": "wangge.cases.choices.CaseState",
+        "CaseSourceEnum": "wangge.cases.choices.Source",
+        "SatisfactionEnum": "wangge.cases.choices.Satisfaction",
+        "AreaKindEnum": "wangge.areas.choices.AreaKind",
+        "PartyOrgKindEnum": "wangge.party.choices.OrgKind",
+        "MeetingKindEnum": "wangge.party.choices.MeetingKind",
+        "TeamKindEnum": "wangge.party.choices.TeamKind",
+        "ModelPostKindEnum": "wangge.party.choices.ModelPostKind",
+        "MemberStatusEnum": "wangge.party.choices.MemberStatus",
+        "NeedStatusEnum": "wangge.party.choices.NeedStatus",
+        "NeedSourceEnum": "wangge.party.choices.NeedSource",
+        "CallStatusEnum": "wangge.party.choices.CallStatus",
+        "DecisionKindEnum": "wangge.disclosure.choices.DecisionKind",
+        "IssueKindEnum": "wangge.disclosure.choices.IssueKind",
+        "IssueSourceEnum": "wangge.disclosure.choices.IssueSource",
+        "IssueStatusEnum": "wangge.disclosure.choices.IssueStatus",
+        "FeedbackKindEnum": "wangge.disclosure.choices.FeedbackKind",
+        "DisclosureStatusEnum": "wangge.disclosure.choices.DisclosureStatus",
+        "SupervisionStatusEnum": "wangge.disclosure.choices.SupervisionStatus",
+        "AttachmentKindEnum": "wangge.cases.choices.AttachmentKind",
+        "ListSourceEnum": "wangge.people.choices.ListSource",
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -69,6 +69,17 @@ class Area(MP_Node):
     def has_boundary(self) -> bool:
         return bool(self.boundary)
 
+    def ancestor_paths(self) -> list[str]:
+        return [self.path[:i] for i in range(self.steplen, len(self.path), self.steplen)]
+
+    def ancestors(self):
+        """The areas above this one, from the root down (one query on the path index)."""
+        return Area.objects.filter(path__in=self.ancestor_paths()).order_by("depth")
+
+    def subtree(self):
+        """This area and everything below it, in tree order."""
+        return Area.objects.filter(path__startswith=self.path).order_by("path")
+
 
 class AreaChange(models.Model):
     """History of restructuring 区划调整: every create, move and merge with the old place, so

@@ -127,7 +127,11 @@ def area_create(
     )
     try:
         with transaction.atomic():
-            area = Area.add_root(**fields) if parent is None else parent.add_child(**fields)
+            area = (
+                Area.objects.add_root(create_kwargs=fields)
+                if parent is None
+                else Area.objects.add_child(parent, create_kwargs=fields)
+            )
     except IntegrityError as exc:
         raise DomainError(
             _("The area could not be saved: the code or name is already used.")
@@ -240,9 +244,7 @@ def area_set_ab_partners(*, actor, grid: Area, partner: Area | None) -> Area:
 
 def _names_path(area: Area) -> str:
     return (
-        " / ".join(a.name for a in area.get_ancestors())
-        + (" / " if area.depth > 1 else "")
-        + area.name
+        " / ".join(a.name for a in area.ancestors()) + (" / " if area.depth > 1 else "") + area.name
     )
 
 
@@ -250,7 +252,7 @@ def _relevel_subtree(area: Area, new_level: str) -> None:
     """Set levels in a moved subtree from its new depth."""
     from .choices import DEPTH_LEVEL
 
-    for node in Area.get_tree(area):
+    for node in area.subtree():
         level = DEPTH_LEVEL.get(node.depth)
         if level is None:
             raise DomainError(_("The area tree cannot be deeper than micro-grids."))
@@ -265,7 +267,7 @@ def area_move(*, actor, area: Area, new_parent: Area, note: str = "") -> Area:
     codes, so their households, cases and history stay attached; levels follow the new depth."""
     area = Area.objects.get(pk=area.pk)
     new_parent = Area.objects.get(pk=new_parent.pk)
-    _check_manage(actor, area.get_parent())
+    _check_manage(actor, area.parent)
     _check_manage(actor, new_parent)
     if area.depth == 1:
         raise DomainError(_("A county cannot be moved."))
@@ -273,7 +275,7 @@ def area_move(*, actor, area: Area, new_parent: Area, note: str = "") -> Area:
         raise DomainError(_("An area cannot be moved under itself."), field="new_parent")
     if area.parent_id == new_parent.pk:
         raise DomainError(_("The area is already there."), field="new_parent")
-    max_depth = max(a.depth for a in Area.get_tree(area)) - area.depth
+    max_depth = max(a.depth for a in area.subtree()) - area.depth
     if new_parent.depth + 1 + max_depth > LEVEL_DEPTH[AreaLevel.MICROGRID]:
         raise DomainError(
             _("The moved areas would be deeper than micro-grids."), field="new_parent"
@@ -288,7 +290,7 @@ def area_move(*, actor, area: Area, new_parent: Area, note: str = "") -> Area:
         area.level,
         _names_path(area),
     )
-    area.move(new_parent, pos="last-child")
+    Area.objects.move(area, new_parent, pos="last-child")
     area = Area.objects.get(pk=area.pk)
     Area.objects.filter(pk=area.pk).update(parent=new_parent)
     _relevel_subtree(area, "")

@@ -40,7 +40,7 @@ def breadcrumb(user, area: Area) -> list[dict]:
             "name": a.name,
             "url": reverse("areas:detail", args=[a.pk]) if scope.covers(a.path) else "",
         }
-        for a in area.get_ancestors()
+        for a in area.ancestors()
     ]
     crumbs.append({"name": area.name, "url": ""})
     return crumbs

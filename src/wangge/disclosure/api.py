@@ -77,7 +77,7 @@ class DisclosureUpdateSerializer(serializers.Serializer):
     table = serializers.JSONField(required=False)
 
 
-class ReasonSerializer(serializers.Serializer):
+class DisclosureReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
@@ -289,14 +289,14 @@ class DisclosureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             services.disclosure_publish(actor=request.user, disclosure=self._get(Action.REVIEW))
         )
 
-    @extend_schema(request=ReasonSerializer, responses=DisclosureSerializer)
+    @extend_schema(request=DisclosureReasonSerializer, responses=DisclosureSerializer)
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request, pk=None):
         return self._out(
             services.disclosure_return(
                 actor=request.user,
                 disclosure=self._get(Action.REVIEW),
-                **_valid(ReasonSerializer, request),
+                **_valid(DisclosureReasonSerializer, request),
             )
         )
 
@@ -434,11 +434,11 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             IssueSerializer(services.issue_cross_off(actor=request.user, issue=self._get())).data
         )
 
-    @extend_schema(request=ReasonSerializer, responses=IssueSerializer)
+    @extend_schema(request=DisclosureReasonSerializer, responses=IssueSerializer)
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         issue = services.issue_reopen(
-            actor=request.user, issue=self._get(), **_valid(ReasonSerializer, request)
+            actor=request.user, issue=self._get(), **_valid(DisclosureReasonSerializer, request)
         )
         return Response(IssueSerializer(issue).data)
 

@@ -185,7 +185,7 @@ def poster(request, code):
     village = selectors.public_village(code)
     url = village_url(request, village)
     qr = segno.make(url, error="m")
-    town = village.get_parent()
+    town = village.parent
     return render(
         request,
         "disclosure/public/poster.html",

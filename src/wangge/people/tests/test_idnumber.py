@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from wangge.core.errors import DomainError
 from wangge.people import idnumber
@@ -28,5 +29,7 @@ def test_bad_numbers_are_refused_with_a_message(bad):
 def test_wrong_check_digit_is_named():
     number = idnumber.make("341204", dt.date(1985, 3, 9), 12, "F")
     wrong = number[:17] + ("0" if number[17] != "0" else "1")
-    with pytest.raises(DomainError, match="check digit"):
+    with translation.override("en"), pytest.raises(DomainError, match="check digit"):
+        idnumber.parse(wrong)
+    with translation.override("zh-hans"), pytest.raises(DomainError, match="校验位"):
         idnumber.parse(wrong)
