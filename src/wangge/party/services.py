@@ -213,7 +213,7 @@ def org_create(
 
 @transaction.atomic
 def org_rename(*, actor, org: PartyOrg, name: str) -> PartyOrg:
-    org = PartyOrg.objects.select_for_update().get(pk=org.pk)
+    org = PartyOrg.objects.select_for_update(of=("self",)).get(pk=org.pk)
     _check_org_write(actor, org)
     name = _text(name, field="name", max_length=100, required=True)
     if name == org.name:
@@ -239,7 +239,7 @@ def org_set_areas(
     contact_quota_max: int | None = ...,  # type: ignore[assignment]
 ) -> PartyOrg:
     """Change the principal area, the covered areas or the contact quota of an organisation."""
-    org = PartyOrg.objects.select_for_update().get(pk=org.pk)
+    org = PartyOrg.objects.select_for_update(of=("self",)).get(pk=org.pk)
     _check_org_write(actor, org)
     new_area = area or org.area
     if org.parent_id:
@@ -414,7 +414,7 @@ def orgs_restructure_merge(
 
 @transaction.atomic
 def org_dissolve(*, actor, org: PartyOrg, note: str = "") -> PartyOrg:
-    org = PartyOrg.objects.select_for_update().get(pk=org.pk)
+    org = PartyOrg.objects.select_for_update(of=("self",)).get(pk=org.pk)
     _check_org_write(actor, org)
     if not org.is_active:
         raise TransitionNotAllowed(_("The organisation is already dissolved."))
@@ -519,7 +519,7 @@ def member_update(
 ) -> PartyMember:
     from wangge.people.services import clean_phone
 
-    member = PartyMember.objects.select_for_update().select_related("org").get(pk=member.pk)
+    member = PartyMember.objects.select_for_update(of=("self",)).select_related("org").get(pk=member.pk)
     _check_org_write(actor, member.org)
     changes = {}
     if name is not None:
@@ -563,7 +563,7 @@ def member_update(
 @transaction.atomic
 def member_confirm_full(*, actor, member: PartyMember, on: dt.date | None = None) -> PartyMember:
     """Probationary → full member 预备党员转正."""
-    member = PartyMember.objects.select_for_update().select_related("org").get(pk=member.pk)
+    member = PartyMember.objects.select_for_update(of=("self",)).select_related("org").get(pk=member.pk)
     _check_org_write(actor, member.org)
     if member.status != MemberStatus.PROBATIONARY:
         raise TransitionNotAllowed(_("Only a probationary member can become a full member."))
@@ -582,7 +582,7 @@ def member_confirm_full(*, actor, member: PartyMember, on: dt.date | None = None
 def member_transfer(*, actor, member: PartyMember, org: PartyOrg, note: str = "") -> PartyMember:
     """Transfer a member's relation 组织关系转接 to another organisation. Contacts outside the
     areas of the new organisation are ended."""
-    member = PartyMember.objects.select_for_update().select_related("org").get(pk=member.pk)
+    member = PartyMember.objects.select_for_update(of=("self",)).select_related("org").get(pk=member.pk)
     org = _member_org(PartyOrg.objects.get(pk=org.pk))
     _check_org_write(actor, member.org)
     _check_org_write(actor, org)
@@ -610,7 +610,7 @@ def member_transfer(*, actor, member: PartyMember, org: PartyOrg, note: str = ""
 
 @transaction.atomic
 def member_deactivate(*, actor, member: PartyMember, reason: str = "") -> PartyMember:
-    member = PartyMember.objects.select_for_update().select_related("org").get(pk=member.pk)
+    member = PartyMember.objects.select_for_update(of=("self",)).select_related("org").get(pk=member.pk)
     _check_org_write(actor, member.org)
     if not member.is_active:
         raise TransitionNotAllowed(_("The member is already inactive."))
@@ -667,7 +667,7 @@ def dual_registration_end(
     *, actor, registration: DualRegistration, on: dt.date | None = None
 ) -> DualRegistration:
     reg = (
-        DualRegistration.objects.select_for_update()
+        DualRegistration.objects.select_for_update(of=("self",))
         .select_related("member__org")
         .get(pk=registration.pk)
     )
@@ -741,7 +741,7 @@ def contact_assign(
 ) -> Contact:
     """Assign a household to a member 联户 by hand. Refused when the household lies outside the
     areas of the member's organisation, is already assigned, or the member is at quota."""
-    member = PartyMember.objects.select_for_update().select_related("org").get(pk=member.pk)
+    member = PartyMember.objects.select_for_update(of=("self",)).select_related("org").get(pk=member.pk)
     household = Household.objects.get(pk=household.pk)
     _check_org_write(actor, member.org)
     _check_contactable(member, household, covered_paths(member.org))
@@ -781,7 +781,7 @@ def contact_assign(
 
 @transaction.atomic
 def contact_end(*, actor, contact: Contact, on: dt.date | None = None) -> Contact:
-    contact = Contact.objects.select_for_update().select_related("member__org").get(pk=contact.pk)
+    contact = Contact.objects.select_for_update(of=("self",)).select_related("member__org").get(pk=contact.pk)
     _check_org_write(actor, contact.member.org)
     if contact.ended_on is not None:
         raise TransitionNotAllowed(_("This contact has already ended."))
@@ -801,7 +801,7 @@ def contact_record_visit(
     contact member."""
     at = at or timezone.now()
     contact = (
-        Contact.objects.select_for_update()
+        Contact.objects.select_for_update(of=("self",))
         .filter(household=household, ended_on__isnull=True)
         .select_related("member")
         .first()
@@ -924,7 +924,7 @@ def _stars(stars: Iterable[str], field: str = "stars") -> list[str]:
 
 def _rating_for_update(rating: StarRating) -> StarRating:
     return (
-        StarRating.objects.select_for_update()
+        StarRating.objects.select_for_update(of=("self",))
         .select_related("member__user", "branch")
         .get(pk=rating.pk)
     )
@@ -1188,7 +1188,7 @@ def branch_rating_propose(
         _check_org_write(actor, org)
     if not 1 <= int(stars) <= 5:
         raise DomainError(_("A branch has 1 to 5 stars."), field="stars")
-    rating = BranchStarRating.objects.select_for_update().filter(org=org, year=year).first()
+    rating = BranchStarRating.objects.select_for_update(of=("self",)).filter(org=org, year=year).first()
     if rating is not None and rating.state == BranchRatingState.APPROVED:
         raise TransitionNotAllowed(_("This star grade is already approved."))
     if rating is None:
@@ -1204,7 +1204,7 @@ def branch_rating_propose(
 @transaction.atomic
 def branch_rating_approve(*, actor, rating: BranchStarRating) -> BranchStarRating:
     """Approval by the superior organisation's organiser."""
-    rating = BranchStarRating.objects.select_for_update().select_related("org").get(pk=rating.pk)
+    rating = BranchStarRating.objects.select_for_update(of=("self",)).select_related("org").get(pk=rating.pk)
     superior = rating.org.parent
     if superior is None:
         raise DomainError(_("The branch has no superior organisation."))
@@ -1255,7 +1255,7 @@ def _check_member_actor(actor, member: PartyMember) -> None:
 @transaction.atomic
 def model_post_claim(*, actor, post: ModelPost, member: PartyMember) -> ModelPost:
     """A member claims 认领 a model post of their organisation or one above it."""
-    post = ModelPost.objects.select_for_update().select_related("org").get(pk=post.pk)
+    post = ModelPost.objects.select_for_update(of=("self",)).select_related("org").get(pk=post.pk)
     member = PartyMember.objects.select_related("org").get(pk=member.pk)
     _check_member_actor(actor, member)
     if not post.is_active:
@@ -1280,7 +1280,7 @@ def model_post_claim(*, actor, post: ModelPost, member: PartyMember) -> ModelPos
 @transaction.atomic
 def model_post_release(*, actor, post: ModelPost) -> ModelPost:
     post = (
-        ModelPost.objects.select_for_update().select_related("org", "holder__org").get(pk=post.pk)
+        ModelPost.objects.select_for_update(of=("self",)).select_related("org", "holder__org").get(pk=post.pk)
     )
     if post.holder_id is None:
         raise TransitionNotAllowed(_("This model post is not claimed."))
@@ -1330,7 +1330,7 @@ def _member_serves(member: PartyMember | None, household: Household) -> bool:
 
 def _need_for_update(need: Need) -> Need:
     return (
-        Need.objects.select_for_update()
+        Need.objects.select_for_update(of=("self",))
         .select_related("household", "claimed_by__org")
         .get(pk=need.pk)
     )
@@ -1585,7 +1585,7 @@ def call_create(
 def call_sign_up(*, actor, call: Mobilisation, member: PartyMember) -> SignUp:
     from .selectors import call_eligible_members
 
-    call = Mobilisation.objects.select_for_update().select_related("team").get(pk=call.pk)
+    call = Mobilisation.objects.select_for_update(of=("self",)).select_related("team").get(pk=call.pk)
     member = PartyMember.objects.select_related("org").get(pk=member.pk)
     _check_member_actor(actor, member)
     if call.status != CallStatus.OPEN:
@@ -1607,7 +1607,7 @@ def call_record_turnout(
     *, actor, call: Mobilisation, present: Iterable[PartyMember]
 ) -> Mobilisation:
     """Check the roster: who of those signed up turned out."""
-    call = Mobilisation.objects.select_for_update().get(pk=call.pk)
+    call = Mobilisation.objects.select_for_update(of=("self",)).get(pk=call.pk)
     _check_area_write(actor, call.area_path)
     ids = {m.pk for m in present}
     signed = set(call.signups.values_list("member_id", flat=True))
@@ -1621,7 +1621,7 @@ def call_record_turnout(
 
 @transaction.atomic
 def call_close(*, actor, call: Mobilisation) -> Mobilisation:
-    call = Mobilisation.objects.select_for_update().get(pk=call.pk)
+    call = Mobilisation.objects.select_for_update(of=("self",)).get(pk=call.pk)
     _check_area_write(actor, call.area_path)
     if call.status != CallStatus.OPEN:
         raise TransitionNotAllowed(_("This call is already closed."))

@@ -77,7 +77,23 @@ FUZZ_SETTINGS = hypothesis.settings(
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
 
-def test_fuzzing_every_operation_finds_no_server_error(territory):
+@pytest.fixture
+def _keep_test_connection():
+    """schemathesis calls the WSGI application directly, so Django's request signals would
+    close the database connection after each request (the test's transaction is not in
+    autocommit mode) — on PostgreSQL that ends the test transaction. Django's own test client
+    disconnects the same handler."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def test_fuzzing_every_operation_finds_no_server_error(territory, _keep_test_connection):
     from wangge.wsgi import application
 
     root = UserFactory(is_superuser=True, is_staff=True)
