@@ -11,8 +11,20 @@ MONDAY_10 = timezone.make_aware(dt.datetime(2025, 9, 29, 10, 0))
 IN_A1 = (32.905, 115.805)  # (lat, lng) inside grid_a1
 IN_B2 = (32.905, 115.835)
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 200
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+
+def _image(fmt: str) -> bytes:
+    """A real (tiny) image: with Pillow installed the services also decode uploads."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, format=fmt)
+    return out.getvalue()
+
+
+JPEG = _image("JPEG")
+PNG = _image("PNG")
 
 
 def always_on_duty(user):
