@@ -10,7 +10,8 @@ class CasesConfig(AppConfig):
     def ready(self):
         from wangge.core.paths import register_path_dependent
 
-        from .models import Case, CaseDailyRollup
+        from .models import Case, CaseDailyRollup, CaseDurationRollup
 
         register_path_dependent(Case)
         register_path_dependent(CaseDailyRollup)
+        register_path_dependent(CaseDurationRollup)

@@ -139,3 +139,16 @@ DEFAULT_CATEGORIES = [
     ("public_order", "社会治安", None, Urgency.IMPORTANT, Level.VILLAGE, {}),
     ("other", "其他", None, Urgency.NORMAL, Level.GRID, {}),
 ]
+
+
+class NotificationVerb(models.TextChoices):
+    """What a notification 消息提醒 is about."""
+
+    ASSIGNED = "assigned", _("assigned to you")
+    TRANSFERRED = "transferred", _("transferred to you")
+    ESCALATED = "escalated", _("escalated to you")
+    DISPATCHED = "dispatched", _("dispatched to your department")
+    RETURNED = "returned", _("returned by the department")
+    REOPENED = "reopened", _("reopened after an unsatisfied return visit")
+    DUE_SOON = "due_soon", _("due soon")
+    OVERDUE = "overdue", _("overdue")

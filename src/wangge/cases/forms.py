@@ -189,3 +189,59 @@ class TransferForm(forms.Form):
 class MergeForm(forms.Form):
     into = forms.CharField(label=_("Number of the case it duplicates"), max_length=20)
     note = forms.CharField(label=_("Note"), max_length=4000, required=False)
+
+
+class KpiForm(forms.Form):
+    """The area and period of the KPI page: a month, the quarter or the year containing a
+    month, or any range of days."""
+
+    MAX_DAYS = 5 * 366
+
+    area = forms.TypedChoiceField(label=_("Area"), coerce=int, required=False)
+    period = forms.ChoiceField(
+        label=_("Period"),
+        required=False,
+        choices=[
+            ("month", _("month")),
+            ("quarter", _("quarter")),
+            ("year", _("year")),
+            ("range", _("from … to")),
+        ],
+    )
+    month = forms.DateField(
+        label=_("Month"),
+        required=False,
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        help_text=_("The quarter and the year are those of this month."),
+    )
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, areas=(), today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["area"].choices = [(a.pk, ("· " * (a.depth - 1)) + a.name) for a in areas]
+
+    def clean(self):
+        from .kpis import period_bounds
+
+        data = super().clean()
+        kind = data.get("period") or "month"
+        data["period"] = kind
+        if kind == "range":
+            start, end = data.get("start"), data.get("end")
+            if start is None or end is None:
+                raise forms.ValidationError(_("Give the first and the last day."))
+            if start > end:
+                raise forms.ValidationError(_("The first day is after the last day."))
+            if (end - start).days > self.MAX_DAYS:
+                raise forms.ValidationError(_("Choose at most five years."))
+        else:
+            start, end = period_bounds(kind, data.get("month") or self.today)
+        data["start"], data["end"] = start, end
+        return data

@@ -7,20 +7,61 @@ few rows), and the recount of those rollups from the timeline, which is the trut
 - satisfaction 满意率: (satisfied + basically satisfied) / return visits
 - return-visit rate 回访率: return visits / resolved
 - where settled (小事不出村，大事不出镇，矛盾不上交): resolutions at each level / resolved
+- median hours from report to response and to closure: from histogram rollups
+
+Why histograms for the medians: a median cannot be summed, and ordering the case table by
+duration over a county and a year is a scan that grows with the data. The services instead
+count every response and closure into a fixed bucket (CaseDurationRollup, same transaction),
+and the median is read from the summed histogram by linear interpolation inside the bucket
+that holds the middle case. The error is bounded by that bucket's width (the edges are close
+together where most cases fall: minutes to a few days), which is enough to compare villages.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
+from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .choices import OPEN_STATES, Verb
-from .models import Case, CaseAction, CaseDailyRollup
+from .models import Case, CaseAction, CaseDailyRollup, CaseDurationRollup
+
+# Upper edges (hours, inclusive) of the duration buckets; the last bucket is open-ended.
+DURATION_EDGES = [0.5, 1, 2, 4, 8, 12, 24, 48, 72, 120, 168, 240, 360, 720]
+MEASURES = (CaseDurationRollup.Measure.RESPOND, CaseDurationRollup.Measure.CLOSE)
+
+
+def duration_bucket(hours: float) -> int:
+    """The bucket of a duration: bucket i holds (edge[i-1], edge[i]]."""
+    return bisect_left(DURATION_EDGES, max(hours, 0))
+
+
+def histogram_median(hist: dict[int, int]) -> float | None:
+    """The median (hours) of a bucket histogram, interpolated linearly inside its bucket;
+    for the open-ended last bucket its lower edge (a lower bound)."""
+    total = sum(hist.values())
+    if not total:
+        return None
+    half = total / 2
+    seen = 0
+    for bucket in sorted(hist):
+        n = hist[bucket]
+        if n and seen + n >= half:
+            low = DURATION_EDGES[bucket - 1] if bucket else 0.0
+            if bucket >= len(DURATION_EDGES):
+                return float(low)
+            high = DURATION_EDGES[bucket]
+            return round(low + (high - low) * (half - seen) / n, 2)
+        seen += n
+    return None  # pragma: no cover - the loop always reaches the half
+
 
 COUNTERS = [
     "received",
@@ -50,6 +91,8 @@ def _ratio(num: int, den: int) -> float | None:
 class Kpis:
     counts: dict = field(default_factory=dict)
     overdue_now: int = 0
+    # {measure: {bucket: n}}
+    durations: dict = field(default_factory=dict)
 
     def __getattr__(self, name):
         counts = self.__dict__.get("counts", {})
@@ -86,6 +129,38 @@ class Kpis:
             for level in ("grid", "village", "town", "county")
         }
 
+    @property
+    def settled_in_village_rate(self):
+        """小事不出村: the share of resolutions settled at the grid or the village."""
+        c = self.counts
+        return _ratio(c["settled_grid"] + c["settled_village"], c["resolved"])
+
+    @property
+    def median_respond_hours(self):
+        return histogram_median(self.durations.get(CaseDurationRollup.Measure.RESPOND, {}))
+
+    @property
+    def median_close_hours(self):
+        return histogram_median(self.durations.get(CaseDurationRollup.Measure.CLOSE, {}))
+
+    @property
+    def score(self) -> float | None:
+        """The composite score of the village ranking 打擂台 (see SCORE_WEIGHTS)."""
+        parts = [(w, getattr(self, name)) for name, w in SCORE_WEIGHTS.items()]
+        parts = [(w, v) for w, v in parts if v is not None]
+        if not parts:
+            return None
+        weighted = sum(w * v for w, v in parts) / sum(w for w, _v in parts) * 100
+        return round(max(weighted - OVERDUE_PENALTY * self.overdue_now, 0.0), 1)
+
+    def value(self, key: str):
+        """A figure by its KPI_COLUMNS key."""
+        if key.startswith("share_"):
+            return self.settled_shares[key.removeprefix("share_")]
+        if key in ("overdue_now", "score") or key not in COUNTERS:
+            return getattr(self, key)
+        return self.counts[key]
+
     def as_dict(self) -> dict:
         return {
             **self.counts,
@@ -96,21 +171,100 @@ class Kpis:
             "satisfaction_rate": self.satisfaction_rate,
             "return_visit_rate": self.return_visit_rate,
             "settled_shares": self.settled_shares,
+            "median_respond_hours": self.median_respond_hours,
+            "median_close_hours": self.median_close_hours,
         }
+
+
+# The composite score 综合得分 of the ranking: a weighted mean of the rates (weights sum to
+# 100; a rate without any case in the period is left out and the others scaled up), minus
+# OVERDUE_PENALTY points per case overdue now.
+SCORE_WEIGHTS = {
+    "on_time_resolution_rate": 25,
+    "satisfaction_rate": 20,
+    "response_rate": 15,
+    "resolution_rate": 15,
+    "settled_in_village_rate": 15,
+    "return_visit_rate": 10,
+}
+OVERDUE_PENALTY = 2
+
+# The figures of the KPI page and its export: (key for Kpis.value, label, kind).
+KPI_COLUMNS = [
+    ("received", _("received"), "count"),
+    ("response_rate", _("response rate"), "rate"),
+    ("on_time_resolution_rate", _("on-time resolution rate"), "rate"),
+    ("resolution_rate", _("resolution rate"), "rate"),
+    ("satisfaction_rate", _("satisfaction rate"), "rate"),
+    ("return_visit_rate", _("return-visit rate"), "rate"),
+    ("share_grid", _("settled in the grid"), "rate"),
+    ("share_village", _("settled in the village"), "rate"),
+    ("share_town", _("settled in the town"), "rate"),
+    ("share_county", _("settled above the town"), "rate"),
+    ("median_respond_hours", _("median time to respond"), "hours"),
+    ("median_close_hours", _("median time to close"), "hours"),
+    ("overdue_now", _("overdue now"), "count"),
+]
 
 
 def kpis(*, area_path: str, start: dt.date, end: dt.date, now=None) -> Kpis:
     """KPIs of the subtree at `area_path` for the days start..end (inclusive). The caller
     checks that the viewer's scope covers the area."""
-    sums = CaseDailyRollup.objects.filter(
-        area_path__startswith=area_path, day__gte=start, day__lte=end
-    ).aggregate(**{c: Sum(c) for c in COUNTERS})
-    overdue = Case.objects.filter(
-        area_path__startswith=area_path,
-        state__in=OPEN_STATES,
-        resolve_by__lt=now or timezone.now(),
-    ).count()
-    return Kpis(counts={k: v or 0 for k, v in sums.items()}, overdue_now=overdue)
+    by_prefix = kpis_by_prefix(
+        area_path=area_path, prefix_length=len(area_path), start=start, end=end, now=now
+    )
+    return by_prefix.get(area_path) or Kpis(counts=dict.fromkeys(COUNTERS, 0))
+
+
+def kpis_by_prefix(
+    *, area_path: str, prefix_length: int, start: dt.date, end: dt.date, now=None
+) -> dict[str, Kpis]:
+    """KPIs of the subtree at `area_path` grouped by the first `prefix_length` characters of
+    the path (the areas one level down, or the area itself): three grouped queries, however
+    many areas there are. Areas without any figures are missing from the result."""
+    prefix = Substr("area_path", 1, prefix_length)
+    rollups = (
+        CaseDailyRollup.objects.filter(
+            area_path__startswith=area_path, day__gte=start, day__lte=end
+        )
+        .annotate(prefix=prefix)
+        .values("prefix")
+        .annotate(**{c: Sum(c) for c in COUNTERS})
+        .order_by()
+    )
+    out: dict[str, Kpis] = {}
+    for row in rollups:
+        key = row.pop("prefix")
+        out[key] = Kpis(counts={c: row[c] or 0 for c in COUNTERS})
+    durations = (
+        CaseDurationRollup.objects.filter(
+            area_path__startswith=area_path, day__gte=start, day__lte=end
+        )
+        .annotate(prefix=prefix)
+        .values("prefix", "measure", "bucket")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    for row in durations:
+        k = out.setdefault(row["prefix"], Kpis(counts=dict.fromkeys(COUNTERS, 0)))
+        k.durations.setdefault(row["measure"], {})[row["bucket"]] = row["n"]
+    # Overdue now: open cases past their deadline, a small set found through the
+    # (state, resolve_by) index; not a period figure.
+    overdue = (
+        Case.objects.filter(
+            area_path__startswith=area_path,
+            state__in=OPEN_STATES,
+            resolve_by__lt=now or timezone.now(),
+        )
+        .annotate(prefix=prefix)
+        .values("prefix")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in overdue:
+        k = out.setdefault(row["prefix"], Kpis(counts=dict.fromkeys(COUNTERS, 0)))
+        k.overdue_now = row["n"]
+    return out
 
 
 def recount(start: dt.date | None = None, end: dt.date | None = None) -> dict:
@@ -167,6 +321,42 @@ def stored(start: dt.date | None = None, end: dt.date | None = None) -> dict:
     }
 
 
+def recount_durations() -> dict:
+    """{(grid id, day, measure, bucket): n} recomputed from the timeline: hours from the
+    report action to the (first) accept and to the close action."""
+    out: dict = defaultdict(int)
+    reported: dict[int, dt.datetime] = {}
+    actions = (
+        CaseAction.objects.filter(verb__in=[Verb.REPORT, Verb.ACCEPT, Verb.CLOSE])
+        .only("case_id", "verb", "created_at", "data")
+        .order_by("created_at", "id")
+    )
+    for a in actions.iterator():
+        if a.verb == Verb.REPORT:
+            reported[a.case_id] = a.created_at
+            continue
+        start = reported.get(a.case_id)
+        if start is None:
+            continue
+        measure = (
+            CaseDurationRollup.Measure.RESPOND
+            if a.verb == Verb.ACCEPT
+            else CaseDurationRollup.Measure.CLOSE
+        )
+        hours = (a.created_at - start).total_seconds() / 3600
+        day = timezone.localdate(a.created_at)
+        out[(a.data.get("grid"), day, measure, duration_bucket(hours))] += 1
+    return dict(out)
+
+
+def stored_durations() -> dict:
+    return {
+        (r.grid_id, r.day, r.measure, r.bucket): r.count
+        for r in CaseDurationRollup.objects.all()
+        if r.count
+    }
+
+
 @transaction.atomic
 def rebuild_rollups() -> int:
     """Rewrite every rollup from the timeline (repair after a data fix). Returns the rows."""
@@ -182,4 +372,90 @@ def rebuild_rollups() -> int:
             if g in paths
         ]
     )
+    durations = recount_durations()
+    paths.update(
+        Area.objects.filter(pk__in={k[0] for k in durations} - set(paths)).values_list("pk", "path")
+    )
+    CaseDurationRollup.objects.all().delete()
+    CaseDurationRollup.objects.bulk_create(
+        [
+            CaseDurationRollup(grid_id=g, day=d, measure=m, bucket=b, count=n, area_path=paths[g])
+            for (g, d, m, b), n in durations.items()
+            if g in paths
+        ]
+    )
     return len(counts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Periods and the report of the KPI page
+
+
+PERIODS = ("month", "quarter", "year", "range")
+
+
+def period_bounds(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of the month, quarter or year that contains `day`."""
+    if kind == "year":
+        return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
+    if kind == "quarter":
+        first_month = (day.month - 1) // 3 * 3 + 1
+        start = dt.date(day.year, first_month, 1)
+    else:
+        start = day.replace(day=1)
+        first_month = day.month
+    months = 3 if kind == "quarter" else 1
+    next_month = first_month + months
+    year = day.year + (next_month - 1) // 12
+    end = dt.date(year, (next_month - 1) % 12 + 1, 1) - dt.timedelta(days=1)
+    return start, end
+
+
+@dataclass
+class RankRow:
+    rank: int | None
+    area: object
+    kpis: Kpis
+
+
+@dataclass
+class KpiReport:
+    """What the KPI page shows: the figures of an area over a period and the ranking 打擂台
+    of the areas one level down."""
+
+    area: object
+    start: dt.date
+    end: dt.date
+    totals: Kpis
+    ranking: list[RankRow]
+
+
+def kpi_report(*, area, start: dt.date, end: dt.date, now=None) -> KpiReport:
+    """The figures of `area`'s subtree and of each active child, ranked by score (areas
+    without any case in the period rank last, unranked). A constant number of queries."""
+    from wangge.areas.models import Area
+
+    now = now or timezone.now()
+    totals = kpis(area_path=area.path, start=start, end=end, now=now)
+    children = list(
+        Area.objects.filter(parent=area, is_active=True)
+        .only("id", "name", "code", "path", "level")
+        .order_by("path")
+    )
+    by_child = {}
+    if children:
+        by_child = kpis_by_prefix(
+            area_path=area.path,
+            prefix_length=len(children[0].path),
+            start=start,
+            end=end,
+            now=now,
+        )
+    empty = dict.fromkeys(COUNTERS, 0)
+    rows = [RankRow(None, c, by_child.get(c.path) or Kpis(counts=dict(empty))) for c in children]
+    rows.sort(
+        key=lambda r: (r.kpis.score is None, -(r.kpis.score or 0), -r.kpis.received, r.area.path)
+    )
+    for i, row in enumerate(rows, start=1):
+        row.rank = i if row.kpis.score is not None else None
+    return KpiReport(area=area, start=start, end=end, totals=totals, ranking=rows)

@@ -3,12 +3,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import (
     AttachmentKind,
     CaseState,
     Level,
+    NotificationVerb,
     Satisfaction,
     Source,
     Urgency,
@@ -388,3 +390,64 @@ class CaseDailyRollup(models.Model):
             models.UniqueConstraint(fields=["grid", "day"], name="case_rollup_unique"),
         ]
         indexes = [models.Index(fields=["area_path", "day"], name="case_rollup_path_day_idx")]
+
+
+class CaseDurationRollup(models.Model):
+    """A histogram of durations (hours from report to response, and to closure) of one grid
+    for one day: `count` cases fell into bucket `bucket` (see kpis.DURATION_EDGES). Medians
+    over any subtree and period come from summing these few rows, never from the case table."""
+
+    class Measure(models.TextChoices):
+        RESPOND = "respond", _("time to respond")
+        CLOSE = "close", _("time to close")
+
+    grid = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+")
+    area_path = models.CharField(max_length=64)
+    day = models.DateField()
+    measure = models.CharField(max_length=8, choices=Measure.choices)
+    bucket = models.PositiveSmallIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("case duration rollup")
+        verbose_name_plural = _("case duration rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grid", "day", "measure", "bucket"], name="case_duration_rollup_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["area_path", "day"], name="case_duration_path_day_idx"),
+        ]
+
+
+class Notification(models.Model):
+    """An in-app notice 消息提醒 to a user about a case: assigned, transferred, escalated,
+    dispatched, returned, reopened, overdue. SMS/WeChat copies go out through the pluggable
+    senders of `wangge.cases.notify`."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="case_notifications",
+    )
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    verb = models.CharField(_("event"), max_length=16, choices=NotificationVerb.choices)
+    text = models.CharField(_("text"), max_length=300)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
+            models.Index(fields=["recipient", "-created_at"], name="notification_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text

@@ -44,6 +44,7 @@ from .models import (
     CaseAttachment,
     CaseCounter,
     CaseDailyRollup,
+    CaseDurationRollup,
     Category,
     Open311Client,
 )
@@ -245,6 +246,24 @@ def _bump(case: Case, at: dt.datetime, **counters: int) -> None:
         grid_id=case.grid_id, day=day, defaults={"area_path": case.grid.path}
     )
     CaseDailyRollup.objects.filter(pk=row.pk).update(**{k: F(k) + v for k, v in counters.items()})
+
+
+def _bump_duration(case: Case, at: dt.datetime, measure: str) -> None:
+    """Count the hours since the report into the grid's duration histogram of the day (for
+    the median response and closure times; see kpis)."""
+    from .kpis import duration_bucket
+
+    hours = (at - case.reported_at).total_seconds() / 3600
+    key = {
+        "grid_id": case.grid_id,
+        "day": timezone.localdate(at),
+        "measure": measure,
+        "bucket": duration_bucket(hours),
+    }
+    row, _created = CaseDurationRollup.objects.get_or_create(
+        **key, defaults={"area_path": case.grid.path}
+    )
+    CaseDurationRollup.objects.filter(pk=row.pk).update(count=F("count") + 1)
 
 
 def _next_number(at: dt.datetime) -> str:
@@ -502,6 +521,7 @@ def case_accept(*, case: Case, actor, note: str = "") -> Case:
         at=now,
     )
     _bump(case, now, responded=1, responded_on_time=int(on_time))
+    _bump_duration(case, now, CaseDurationRollup.Measure.RESPOND)
     return case
 
 
@@ -981,6 +1001,7 @@ def case_close(*, case: Case, actor, note: str = "") -> Case:
         case, actor=actor, verb=Verb.CLOSE, from_state=from_state, note=note, is_public=True, at=now
     )
     _bump(case, now, closed=1)
+    _bump_duration(case, now, CaseDurationRollup.Measure.CLOSE)
     return case
 
 

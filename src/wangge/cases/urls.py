@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.board, name="list"),
     path("todo/", views.todo, name="todo"),
     path("new/", views.new, name="new"),
+    path("kpis/", views.kpi_page, name="kpis"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/<str:name>/", views.act, name="act"),
     path("photos/<int:pk>/", views.photo, name="photo"),

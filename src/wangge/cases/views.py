@@ -11,9 +11,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Case as When_
 from django.db.models import IntegerField, Q, Value, When
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -21,14 +22,17 @@ from django.views.decorators.http import require_POST
 from wangge.areas.choices import AreaLevel
 from wangge.areas.models import Area
 from wangge.core.errors import DomainError, NotFound
+from wangge.core.excel import XLSX_CONTENT_TYPE
 from wangge.core.forms import add_domain_error
 
 from . import permissions, services
 from .choices import OPEN_STATES, CaseState, Level, Urgency, WarningLevel
+from .exports import kpi_report_xlsx, score_formula
 from .filters import CaseFilter
 from .forms import (
     BoardFilterForm,
     DispatchForm,
+    KpiForm,
     MergeForm,
     NoteForm,
     ReasonForm,
@@ -37,6 +41,7 @@ from .forms import (
     StaffReportForm,
     TransferForm,
 )
+from .kpis import KPI_COLUMNS, SCORE_WEIGHTS, kpi_report
 from .models import Case, CaseAttachment
 from .public import role_label
 from .selectors import case_for_user, cases_for_user, suggest_duplicates
@@ -390,3 +395,120 @@ def photo(request, pk: int):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+# ---------------------------------------------------------------------------------------------
+# KPIs 考核指标
+
+
+def _kpi_areas(user) -> list[Area]:
+    """Areas offered in the KPI picker: the county, towns and villages of the user's scope
+    (grids are reached from their village's ranking)."""
+    from wangge.areas.selectors import areas_for_user
+
+    return list(
+        areas_for_user(user=user)
+        .filter(is_active=True, level__in=[AreaLevel.COUNTY, AreaLevel.TOWN, AreaLevel.VILLAGE])
+        .only("id", "name", "depth", "level", "path")
+        .order_by("path")[:1000]
+    )
+
+
+def _default_kpi_area(user, areas):
+    """The widest area of the user's case posts (the first of the picker for a superuser)."""
+    from wangge.accounts.selectors import active_posts
+
+    posts = [p for p in active_posts(user) if p.role in permissions.CASE_ROLES]
+    if posts:
+        return min((p.area for p in posts), key=lambda a: len(a.path))
+    return areas[0] if areas else None
+
+
+@login_required
+def kpi_page(request):
+    """KPIs of an area subtree over a period, the ranking 打擂台 of the areas one level down,
+    a chart, and the same as a spreadsheet (?export=xlsx). All figures come from the rollups
+    (kpis.py); the number of queries does not depend on the number of villages."""
+    today = timezone.localdate()
+    areas = _kpi_areas(request.user)
+    raw_area = request.GET.get("area", "")
+    if raw_area:
+        area = Area.objects.filter(pk=int(raw_area)).first() if raw_area.isdigit() else None
+    else:
+        area = _default_kpi_area(request.user, areas)
+    if area is None or not permissions.in_scope(request.user, area.path):
+        raise Http404
+    if area.pk not in {a.pk for a in areas}:
+        areas = [*areas, area]  # e.g. a grid, reached from its village's ranking
+    params = request.GET.copy()
+    params.setdefault("area", str(area.pk))
+    params.setdefault("period", "month")
+    form = KpiForm(params, areas=areas, today=today)
+    if not form.is_valid():
+        return render(
+            request, "cases/kpis.html", {"form": form, "area": area, "report": None}, status=400
+        )
+    d = form.cleaned_data
+    report = kpi_report(area=area, start=d["start"], end=d["end"])
+    if request.GET.get("export") == "xlsx":
+        name = _("KPIs %(area)s %(start)s-%(end)s.xlsx") % {
+            "area": area.name,
+            "start": f"{d['start']:%Y%m%d}",
+            "end": f"{d['end']:%Y%m%d}",
+        }
+        response = HttpResponse(kpi_report_xlsx(report), content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = content_disposition_header(True, name)
+        return response
+    columns = [{"key": k, "label": str(label), "kind": kind} for k, label, kind in KPI_COLUMNS]
+    params.pop("export", None)
+    drill = params.copy()
+    drill.pop("area", None)
+    return render(
+        request,
+        "cases/kpis.html",
+        {
+            "form": form,
+            "area": area,
+            "report": report,
+            "totals": [{**c, "value": report.totals.value(c["key"])} for c in columns],
+            "columns": columns,
+            "rows": [
+                {
+                    "rank": r.rank,
+                    "area": r.area,
+                    "score": r.kpis.score,
+                    "values": [{**c, "value": r.kpis.value(c["key"])} for c in columns],
+                }
+                for r in report.ranking
+            ],
+            "chart": _kpi_chart(report, columns),
+            "formula": score_formula(),
+            "export_query": f"{params.urlencode()}&export=xlsx",
+            "drill_query": drill.urlencode(),
+        },
+    )
+
+
+def _kpi_chart(report, columns) -> dict:
+    """Data of the ECharts chart: the score of each ranked area as bars, its rates as lines
+    (in %), and where the period's cases were settled."""
+    rates = [c for c in columns if c["key"] in SCORE_WEIGHTS]
+
+    def as_pct(value):
+        return None if value is None else round(value * 100, 1)
+
+    return {
+        "names": [r.area.name for r in report.ranking],
+        "score_label": str(_("score")),
+        "bars": [r.kpis.score for r in report.ranking],
+        "lines": [
+            {"name": c["label"], "data": [as_pct(r.kpis.value(c["key"])) for r in report.ranking]}
+            for c in rates
+        ],
+        "settled": [
+            {"name": c["label"], "value": report.totals.counts["settled_" + c["key"][6:]]}
+            for c in columns
+            if c["key"].startswith("share_")
+        ],
+        "settled_title": str(_("Where cases were settled")),
+    }

@@ -74,7 +74,9 @@ def test_rollups_equal_a_recount_from_the_timeline_on_random_data(world, report,
             )
     assert Case.objects.exclude(state=CaseState.REPORTED).exists()
     assert kpis.stored() == kpis.recount()
-    before = kpis.stored()
+    assert kpis.stored_durations() == kpis.recount_durations()
+    before, before_durations = kpis.stored(), kpis.stored_durations()
     kpis.rebuild_rollups()
     assert kpis.stored() == before
+    assert kpis.stored_durations() == before_durations
     assert CaseDailyRollup.objects.exists()
