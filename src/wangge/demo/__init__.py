@@ -86,11 +86,13 @@ def build(
     *,
     reset: bool = False,
     today: dt.date | None = None,
+    options: dict | None = None,
 ) -> BuildResult:
     """Build a demo preset (tiny, town, county) into the database, in one transaction.
 
     Refuses (DemoDataExists) when the database already holds areas, users or households,
-    unless `reset` is true: then the existing data is wiped first (see reset.py)."""
+    unless `reset` is true: then the existing data is wiped first (see reset.py). `options`
+    go to the registered steps as `ctx.options` (e.g. {"cases": 1_000_000})."""
     from . import presets
     from . import reset as reset_mod
     from .builder import Builder
@@ -112,7 +114,13 @@ def build(
                 _write(stdout, "已清除 / wiped: %d rows" % sum(wiped.values()))
         if stdout is not None:
             _write(stdout, f"正在生成 / building {plan.county_name} ({preset}, seed {seed}) …")
-        builder = Builder(plan, seed=seed, today=today or timezone.localdate(), stdout=stdout)
+        builder = Builder(
+            plan,
+            seed=seed,
+            today=today or timezone.localdate(),
+            stdout=stdout,
+            options=options,
+        )
         ctx = builder.run()
     result = BuildResult(
         preset=preset,

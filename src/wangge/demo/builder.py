@@ -96,12 +96,16 @@ def _area_fields(rect: Rect) -> dict:
 
 
 class Builder:
-    def __init__(self, plan: Plan, *, seed: int, today: dt.date, stdout=None):
+    def __init__(
+        self, plan: Plan, *, seed: int, today: dt.date, stdout=None, options: dict | None = None
+    ):
         self.plan = plan
         self.seed = seed
         self.today = today
         self.rng = random.Random(f"{seed}:{plan.key}:core")
-        self.ctx = registry.DemoContext(preset=plan.key, seed=seed, today=today, stdout=stdout)
+        self.ctx = registry.DemoContext(
+            preset=plan.key, seed=seed, today=today, stdout=stdout, options=dict(options or {})
+        )
         self.villages: list[VillageInfo] = []
         self.grid_infos: list[GridInfo] = []
         self.timings: dict[str, float] = {}

@@ -12,6 +12,9 @@ An app adds a step in a module named `demo.py` inside the app (found automatical
             ...
         return {"cases.Case": n}          # counts printed in the summary (optional)
 
+Options given to the build (`demo.build(..., options={"cases": 5000})`, `wangge demo
+--cases 5000`) reach the steps as `ctx.options`; a step ignores the options it does not know.
+
 A step runs after the territory, the staff and the households are saved, inside the build's
 transaction (a failing step rolls the whole demo back). `ctx` is a `DemoContext`: see its
 fields below. Steps run in increasing `order`, then by name.
@@ -98,6 +101,9 @@ class DemoContext:
     # Grid id → list of household ids of that grid.
     households_by_grid: dict = field(default_factory=dict)
     counts: dict = field(default_factory=dict)  # extra counts reported by steps
+    # Options of the build for the steps, e.g. {"cases": 1_000_000} from `wangge demo --cases`.
+    # A step reads its own with ctx.options.get(name) and picks a default per preset.
+    options: dict = field(default_factory=dict)
     stdout: Any = None
 
     def rng(self, name: str) -> random.Random:

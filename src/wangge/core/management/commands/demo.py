@@ -1,4 +1,4 @@
-"""`wangge demo --preset tiny|town|county [--seed N] [--reset]`: build demo data."""
+"""`wangge demo --preset tiny|town|county [--seed N] [--reset] [--cases N]`: build demo data."""
 
 from __future__ import annotations
 
@@ -23,19 +23,32 @@ class Command(BaseCommand):
             help="wipe the existing areas, users, households (and what hangs off them) first",
         )
         parser.add_argument(
+            "--cases",
+            type=int,
+            default=None,
+            metavar="N",
+            help="number of cases over the last 12 months (default: tiny 120, town 5,000, "
+            "county 200,000; --cases 1000000 for the benchmarks)",
+        )
+        parser.add_argument(
             "--verify",
             action="store_true",
             help="check the data afterwards (tree, tiling, households in grids, ID numbers)",
         )
 
-    def handle(self, *args, preset, seed, reset, verify, **options):
+    def handle(self, *args, preset, seed, reset, verify, cases, **options):
         import time
 
         from wangge import demo
         from wangge.demo.checks import verify as run_checks
 
         try:
-            demo.build(preset=preset, seed=seed, stdout=self.stdout, reset=reset)
+            if cases is not None and cases < 0:
+                raise CommandError("--cases must be 0 or more")
+            step_options = {} if cases is None else {"cases": cases}
+            demo.build(
+                preset=preset, seed=seed, stdout=self.stdout, reset=reset, options=step_options
+            )
         except demo.DemoDataExists as exc:
             raise CommandError(str(exc)) from exc
         if verify:
