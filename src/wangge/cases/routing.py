@@ -146,3 +146,14 @@ def route(*, grid: Area, level: str, urgency: str, at=None, reporter=None) -> As
         if chief is not None:
             return Assignment(chief, Reason.GRID_CHIEF)
     return Assignment(None, Reason.NOBODY)
+
+
+def department_staff(department) -> list:
+    """The active staff of a department: those told when a case is dispatched to it."""
+    posts = (
+        Post.objects.active()
+        .filter(role=Role.DEPARTMENT_STAFF, department=department)
+        .select_related("user")
+        .order_by("id")
+    )
+    return _users(posts)

@@ -77,3 +77,20 @@ def suggest_duplicates(case: Case, radius_m: float = DUPLICATE_RADIUS_M) -> list
     ).exclude(pk=case.pk)
     scored = [(_distance_m(case.lat, case.lng, c.lat, c.lng), c) for c in candidates]
     return [c for d, c in sorted(scored, key=lambda x: x[0]) if d <= radius_m]
+
+
+def notifications_for_user(*, user) -> QuerySet:
+    """The user's own notifications, newest first."""
+    from .models import Notification
+
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user).select_related("case")
+
+
+def unread_notification_count(*, user) -> int:
+    from .models import Notification
+
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

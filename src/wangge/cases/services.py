@@ -32,6 +32,7 @@ from .choices import (
     AttachmentKind,
     CaseState,
     Level,
+    NotificationVerb,
     Satisfaction,
     Source,
     Urgency,
@@ -46,8 +47,10 @@ from .models import (
     CaseDailyRollup,
     CaseDurationRollup,
     Category,
+    Notification,
     Open311Client,
 )
+from .notify import notify
 
 MAX_TEXT = 4000
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -485,6 +488,7 @@ def _create_case(*, actor, source, category, urgency, area, grid, photo_data, at
         att.file.save("photo", ContentFile(data), save=False)
         att.save()
     _bump(case, at, received=1)
+    notify(case, NotificationVerb.ASSIGNED, [case.handler_id], actor=actor)
     case.replayed = False
     return case
 
@@ -608,6 +612,7 @@ def _escalate(case: Case, *, actor, reason: str, verb: str, now) -> None:
         data={"handler": getattr(chief, "pk", None)},
     )
     _bump(case, now, escalated=1)
+    notify(case, NotificationVerb.ESCALATED, [chief], actor=actor)
 
 
 @transaction.atomic
@@ -634,6 +639,9 @@ def case_escalate_overdue(*, case_id: int, now: dt.datetime | None = None) -> bo
     from_state = case.state
     case.warning = WarningLevel.RED
     case.auto_escalated_for = case.resolve_by
+    # The handler who let it run over and the first responder hear of it; the new handler
+    # gets the escalation notice.
+    notify(case, NotificationVerb.OVERDUE, [case.handler_id, case.first_responder_id])
     if case.level != Level.COUNTY:
         _escalate(
             case,
@@ -677,6 +685,7 @@ def case_mark_yellow(*, case_id: int, now: dt.datetime | None = None) -> bool:
         at=now,
         data={"warning": WarningLevel.YELLOW},
     )
+    notify(case, NotificationVerb.DUE_SOON, [case.handler_id])
     return True
 
 
@@ -711,6 +720,7 @@ def case_dispatch(*, case: Case, actor, department: Department, note: str = "") 
             "dispatched_by": getattr(actor, "pk", None),
         },
     )
+    notify(case, NotificationVerb.DISPATCHED, routing.department_staff(department), actor=actor)
     return case
 
 
@@ -778,6 +788,7 @@ def case_return_from_department(*, case: Case, actor, reason: str) -> Case:
         is_public=False,
         data={"department_name": department_name},
     )
+    notify(case, NotificationVerb.RETURNED, [case.handler_id], actor=actor)
     return case
 
 
@@ -818,6 +829,7 @@ def case_transfer(
     case.save()
     data.update({"new_handler": getattr(handler, "pk", None), "grid": case.grid_id})
     _act(case, actor=actor, verb=Verb.TRANSFER, from_state=from_state, note=reason, data=data)
+    notify(case, NotificationVerb.TRANSFERRED, [case.handler_id], actor=actor)
     return case
 
 
@@ -980,6 +992,13 @@ def case_return_visit(*, case: Case, actor, satisfaction: str, note: str = "") -
         data={"satisfaction": satisfaction, "reopened": reopened},
     )
     _bump(case, now, return_visits=1, **{satisfaction: 1})
+    if reopened:
+        notify(
+            case,
+            NotificationVerb.REOPENED,
+            [case.handler_id, case.first_responder_id],
+            actor=actor,
+        )
     return case
 
 
@@ -1074,3 +1093,26 @@ def ensure_demo_open311_key() -> Open311Client:
         return client
     client, _key = open311_client_issue(actor=None, name="Demo", key=DEMO_OPEN311_KEY)
     return client
+
+
+# ---------------------------------------------------------------------------------------------
+# Notifications
+
+
+def notification_mark_read(*, user, notification_id) -> Notification:
+    """Mark one of the user's own notifications read (idempotent); another user's answers
+    NotFound, as if it did not exist."""
+    try:
+        n = Notification.objects.get(pk=int(notification_id), recipient_id=user.pk)
+    except (Notification.DoesNotExist, TypeError, ValueError):
+        raise NotFound(_("No such notification."))
+    if n.read_at is None:
+        n.read_at = _now()
+        Notification.objects.filter(pk=n.pk, read_at__isnull=True).update(read_at=n.read_at)
+    return n
+
+
+def notifications_mark_all_read(*, user) -> int:
+    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(
+        read_at=_now()
+    )

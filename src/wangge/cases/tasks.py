@@ -37,3 +37,11 @@ def sweep(now=None) -> dict:
 def sweep_deadlines() -> dict:
     """Periodic deadline sweep (run every few minutes by `manage.py case_sweep` from cron)."""
     return sweep()
+
+
+@task()
+def send_notifications(notification_ids: list[int]) -> int:
+    """Send the case notifications through the configured SMS/WeChat senders."""
+    from .notify import deliver
+
+    return deliver(notification_ids)

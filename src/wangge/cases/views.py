@@ -44,7 +44,13 @@ from .forms import (
 from .kpis import KPI_COLUMNS, SCORE_WEIGHTS, kpi_report
 from .models import Case, CaseAttachment
 from .public import role_label
-from .selectors import case_for_user, cases_for_user, suggest_duplicates
+from .selectors import (
+    case_for_user,
+    cases_for_user,
+    notifications_for_user,
+    suggest_duplicates,
+    unread_notification_count,
+)
 
 PAGE_SIZE = 30
 LIST_RELATED = ("category", "grid", "grid__parent", "handler", "department")
@@ -512,3 +518,46 @@ def _kpi_chart(report, columns) -> dict:
         ],
         "settled_title": str(_("Where cases were settled")),
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Notifications 消息提醒
+
+
+@login_required
+def notifications(request):
+    """My notifications, unread first within the newest; ?unread=1 for the unread only."""
+    qs = notifications_for_user(user=request.user)
+    if request.GET.get("unread"):
+        qs = qs.filter(read_at__isnull=True)
+    return render(
+        request,
+        "cases/notifications.html",
+        {
+            "page": _page(request, qs.order_by("-created_at", "-id")),
+            "unread_only": bool(request.GET.get("unread")),
+            "query": _query_without_page(request),
+            "unread": unread_notification_count(user=request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def notification_read(request, pk: int):
+    """Mark one notification read; htmx swaps the row, a plain form goes back to the list."""
+    try:
+        n = services.notification_mark_read(user=request.user, notification_id=pk)
+    except NotFound:
+        raise Http404
+    if request.htmx:
+        n = notifications_for_user(user=request.user).get(pk=n.pk)
+        return render(request, "cases/_notification.html", {"n": n})
+    return redirect("cases:notifications")
+
+
+@login_required
+@require_POST
+def notifications_read_all(request):
+    services.notifications_mark_all_read(user=request.user)
+    return redirect("cases:notifications")

@@ -1,0 +1,133 @@
+"""Notifications 消息提醒 of the case loop.
+
+The services call `notify(...)` inside their transaction; the in-app Notification rows are
+written on commit (nothing is announced for a write that rolled back), and a background task
+(`tasks.send_notifications`, ids only) hands them to the configured senders, so that a slow SMS
+gateway never holds up a request. Senders are classes named in the setting
+WANGGE_NOTIFY_SENDERS (dotted paths) with a `send(notification)` method; the default only logs.
+A sender that fails is logged and the others still run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+from .choices import NotificationVerb
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SENDERS = ["wangge.cases.notify.LogSender"]
+
+TEXTS = {
+    NotificationVerb.ASSIGNED: _("Case %(number)s “%(title)s” is assigned to you."),
+    NotificationVerb.TRANSFERRED: _("Case %(number)s “%(title)s” was transferred to you."),
+    NotificationVerb.ESCALATED: _("Case %(number)s “%(title)s” was escalated to you."),
+    NotificationVerb.DISPATCHED: _(
+        "Case %(number)s “%(title)s” was dispatched to your department: please report in."
+    ),
+    NotificationVerb.RETURNED: _(
+        "Case %(number)s “%(title)s” was returned by the department and is with you again."
+    ),
+    NotificationVerb.REOPENED: _(
+        "Case %(number)s “%(title)s” was reopened: the reporter is not satisfied."
+    ),
+    NotificationVerb.DUE_SOON: _("Case %(number)s “%(title)s” is due soon."),
+    NotificationVerb.OVERDUE: _("Case %(number)s “%(title)s” is overdue."),
+}
+
+
+def mask_phone(phone: str) -> str:
+    """13812348000 → 138****8000: enough to tell numbers apart in a log, not to call."""
+    phone = str(phone or "")
+    if len(phone) < 7:
+        return "*" * len(phone) or "-"
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+class LogSender:
+    """The default sender: writes what an SMS gateway would send to the log."""
+
+    def send(self, notification) -> None:
+        logger.info(
+            "SMS to %s: %s",
+            mask_phone(getattr(notification.recipient, "phone", "")),
+            notification.text,
+        )
+
+
+def notify(case, verb: str, recipients: Iterable, *, actor=None) -> None:
+    """Announce `verb` about `case` to `recipients` (users or ids; None and the actor are left
+    out, each person once) when the current transaction commits."""
+    actor_id = getattr(actor, "pk", None)
+    ids = []
+    for r in recipients:
+        pk = getattr(r, "pk", r)
+        if pk and pk != actor_id and pk not in ids:
+            ids.append(pk)
+    if not ids:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        text = str(TEXTS[verb] % {"number": case.number, "title": case.title[:40]})
+    transaction.on_commit(partial(_write, case.pk, str(verb), ids, text[:300]))
+
+
+def _write(case_id: int, verb: str, recipient_ids: list[int], text: str) -> list[int]:
+    from .models import Notification
+
+    now = timezone.now()
+    rows = Notification.objects.bulk_create(
+        [
+            Notification(recipient_id=pk, case_id=case_id, verb=verb, text=text, created_at=now)
+            for pk in recipient_ids
+        ]
+    )
+    ids = [n.pk for n in rows if n.pk is not None]
+    try:
+        from .tasks import send_notifications
+
+        send_notifications.enqueue(ids)
+    except Exception:  # noqa: BLE001 - a broken queue must not break the case's request
+        logger.exception("could not queue %d case notification(s) for sending", len(ids))
+    return ids
+
+
+def senders() -> list:
+    out = []
+    for path in getattr(settings, "WANGGE_NOTIFY_SENDERS", DEFAULT_SENDERS):
+        try:
+            out.append(import_string(path)())
+        except Exception:  # noqa: BLE001 - a misconfigured sender is reported, not fatal
+            logger.exception("notification sender %s cannot be loaded", path)
+    return out
+
+
+def deliver(notification_ids: Iterable[int]) -> int:
+    """Hand the notifications to every sender; returns the number of successful sends.
+    Failures are logged, never raised."""
+    from .models import Notification
+
+    notifications = list(
+        Notification.objects.filter(pk__in=list(notification_ids)).select_related(
+            "recipient", "case"
+        )
+    )
+    sent = 0
+    for sender in senders():
+        for n in notifications:
+            try:
+                sender.send(n)
+            except Exception:  # noqa: BLE001 - one failing gateway must not stop the others
+                logger.exception(
+                    "sender %s failed for notification %s", type(sender).__name__, n.pk
+                )
+            else:
+                sent += 1
+    return sent
