@@ -37,7 +37,20 @@ def cases_for_user(*, user) -> QuerySet[Case]:
 def case_for_user(*, user, pk) -> Case:
     """The case if the user may see it; otherwise NotFound, as if it did not exist."""
     try:
-        return cases_for_user(user=user).get(pk=pk)
+        return (
+            cases_for_user(user=user)
+            .select_related(
+                "category",
+                "grid",
+                "grid__parent",
+                "area",
+                "handler",
+                "first_responder",
+                "department",
+                "merged_into",
+            )
+            .get(pk=pk)
+        )
     except (Case.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such case.")
 

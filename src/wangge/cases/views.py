@@ -251,9 +251,30 @@ def _get_case(request, pk) -> Case:
         raise Http404
 
 
+def _map_data(case) -> dict:
+    """The case's grid boundary (and micro-grid, if any) and its reported point, for map.js;
+    tiles from WANGGE_TILE_URL, else the polygons on a blank background."""
+    from wangge.areas.views import tile_settings
+
+    features = []
+    if case.grid.boundary:
+        features.append({"name": case.grid.name, "geometry": case.grid.boundary, "role": "self"})
+    if case.area_id != case.grid_id and case.area.boundary:
+        features.append({"name": case.area.name, "geometry": case.area.boundary, "role": "child"})
+    points = []
+    if case.lat is not None and case.lng is not None:
+        points.append({"lat": case.lat, "lng": case.lng, "label": case.address or case.title})
+    elif not features and case.grid.centroid_lat is not None:
+        points.append(
+            {"lat": case.grid.centroid_lat, "lng": case.grid.centroid_lng, "label": case.grid.name}
+        )
+    return {**tile_settings(), "features": features, "points": points}
+
+
 def _detail_context(request, case, forms):
     actions = case.actions.select_related("actor").order_by("created_at", "id")
     return {
+        "map_data": _map_data(case),
         "case": case,
         "timeline": [{"action": a, "role": role_label(a.actor_role)} for a in actions],
         "attachments": list(case.attachments.all()),

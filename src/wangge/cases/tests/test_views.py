@@ -154,3 +154,20 @@ def test_staff_new_form(world, login, settings, tmp_path):
     r = c.post("/cases/new/", data)
     assert r.status_code == 400
     assert Case.objects.count() == 1
+
+
+def test_detail_shows_the_map_of_the_case_and_its_grid(world, report, login, settings):
+    import json
+
+    settings.WANGGE_TILE_URL = ""
+    case = report()
+    r = login(world.worker_a1).get(f"/cases/{case.pk}/")
+    assert r.status_code == 200
+    text = r.content.decode()
+    assert 'id="case-map"' in text and "vendor/leaflet/leaflet.js" in text
+    data = r.context["map_data"]
+    assert data["tile_url"] == ""
+    assert data["features"][0]["role"] == "self"
+    assert data["features"][0]["geometry"]["coordinates"][0][1] == [115.81, 32.9]
+    assert data["points"] == [{"lat": IN_A1[0], "lng": IN_A1[1], "label": case.title}]
+    assert json.loads(text.split('id="case-map-data" type="application/json">')[1].split("<")[0])
