@@ -225,7 +225,8 @@ class KpiForm(forms.Form):
     def __init__(self, *args, areas=(), today=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
-        self.fields["area"].choices = [(a.pk, ("· " * (a.depth - 1)) + a.name) for a in areas]
+        top = min((a.depth for a in areas), default=1)
+        self.fields["area"].choices = [(a.pk, ("· " * (a.depth - top)) + a.name) for a in areas]
 
     def clean(self):
         from .kpis import period_bounds

@@ -179,7 +179,12 @@ def board(request, code: str):
             "verb": a.get_verb_display(),
             "role": role_label(a.actor_role),
             "note": a.note,
-            "to_state": a.get_to_state_display() if a.to_state != a.from_state else "",
+            # "accepted → accepted" says nothing: the state only when the verb does not say it.
+            "to_state": a.get_to_state_display()
+            if a.from_state
+            and a.to_state != a.from_state
+            and a.get_to_state_display() != a.get_verb_display()
+            else "",
             "to_level": a.get_to_level_display() if a.to_level != a.from_level else "",
         }
         for a in case.actions.filter(is_public=True).order_by("created_at", "id")

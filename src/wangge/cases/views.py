@@ -470,6 +470,8 @@ def kpi_page(request):
     params = request.GET.copy()
     params.setdefault("area", str(area.pk))
     params.setdefault("period", "month")
+    if params["period"] != "range":
+        params.setdefault("month", f"{today:%Y-%m}")
     form = KpiForm(params, areas=areas, today=today)
     if not form.is_valid():
         return render(
