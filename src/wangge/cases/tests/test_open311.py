@@ -229,3 +229,44 @@ def test_status_closed_after_resolution(client, key, world):
 
 
 _ = json
+
+
+def test_a_real_http_client_posts_then_reads_back(live_server, transactional_db):
+    """What a GeoReport v2 client library does over the wire: a form-encoded POST with the
+    api_key, then GET /requests/<id>.json; no Django test client involved."""
+    import urllib.parse
+    import urllib.request
+
+    from wangge.testing.factories import Territory, user_with_post
+
+    from .conftest import always_on_duty
+
+    t = Territory()
+    always_on_duty(user_with_post(t.grid_a1, "grid_worker"))
+    ensure_demo_open311_key()
+    body = urllib.parse.urlencode(
+        {
+            "api_key": "demo-open311",
+            "service_code": "environment",
+            "lat": IN_A1[0],
+            "long": IN_A1[1],
+            "description": "河道里有垃圾",
+            "phone": "13800138000",
+        }
+    ).encode()
+    request = urllib.request.Request(
+        f"{live_server.url}{BASE}/requests.json",
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status in (200, 201)
+        [created] = json.loads(response.read())
+    rid = created["service_request_id"]
+    assert rid
+    with urllib.request.urlopen(f"{live_server.url}{BASE}/requests/{rid}.json", timeout=10) as r:
+        [req] = json.loads(r.read())
+    assert req["service_request_id"] == rid
+    assert req["status"] == "open" and req["description"] == "河道里有垃圾"
+    assert Case.objects.get().source == "open311"
