@@ -184,6 +184,16 @@ def _pick(rng: random.Random, pool: list, n: int, weight) -> list:
     return [pool[i] for i in chosen]
 
 
+def group_counts(preset: str, ordinary: list[int], grids: list[int]) -> list[int]:
+    """Party groups per village: the preset's ratio to all its grids (程集镇: 69 in 232),
+    spread over the villages by their ordinary grids, at least one each and never more than
+    a village's ordinary grids."""
+    ratio = GROUPS_PER_GRID.get(preset, DEFAULT_GROUPS_PER_GRID)
+    total = max(len(grids), round(sum(grids) * ratio))
+    counts = _split(total, [n or 1 for n in ordinary], 1)
+    return [min(c, max(1, n)) for c, n in zip(counts, ordinary, strict=True)]
+
+
 @dataclass
 class Person:
     """An adult resident: (pk, household, name, phone, birth, gender, away)."""
@@ -390,14 +400,16 @@ class PartyDemo:
     # ------------------------------------------------------------------ structure
     def build_structure(self) -> None:
         ctx, rng = self.ctx, self.rng
-        ratio = GROUPS_PER_GRID.get(ctx.preset, DEFAULT_GROUPS_PER_GRID)
         villages = ctx.villages
         ordinary = {
             v.pk: [g for g in self.grids_by_village[v.pk] if g.kind == AreaKind.ORDINARY]
             for v in villages
         }
-        total = max(len(villages), round(len(ctx.grids) * ratio))
-        per_village = _split(total, [len(ordinary[v.pk]) or 1 for v in villages], 1)
+        per_village = group_counts(
+            ctx.preset,
+            [len(ordinary[v.pk]) for v in villages],
+            [len(self.grids_by_village[v.pk]) for v in villages],
+        )
         self.groups: list[Group] = []
         self.village_orgs: dict[int, PartyOrg] = {}
         self.branches_by_village: dict[int, list[PartyOrg]] = defaultdict(list)
@@ -413,7 +425,6 @@ class PartyDemo:
         for village, n_groups in zip(villages, per_village, strict=True):
             grids = ordinary[village.pk] or self.grids_by_village[village.pk]
             extra = [g for g in self.grids_by_village[village.pk] if g not in grids]
-            n_groups = min(n_groups, len(grids))
             weights = [max(1, len(self.households[g.pk])) for g in grids]
             runs = [grids[a:b] for a, b in _runs(weights, n_groups)]
             runs[-1] = runs[-1] + extra  # dedicated grids (school, market …) join the last
