@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wangge.core.audit import audit
 
-from .models import Case, CaseAction, Category, CategoryLimit, Open311Client
+from .models import Case, CaseAction, Category, CategoryLimit, Notification, Open311Client
 from .services import hash_api_key
 
 
@@ -88,4 +88,20 @@ class CaseAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Read-only: notifications are written by the case services."""
+
+    list_display = ["created_at", "recipient", "verb", "text", "read_at"]
+    list_filter = ["verb"]
+    search_fields = ["text", "recipient__username"]
+    raw_id_fields = ["recipient", "case"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
         return False

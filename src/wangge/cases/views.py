@@ -113,7 +113,12 @@ def todo(request):
     return render(
         request,
         "cases/todo.html",
-        {"page": page, "visits": visits, "now": timezone.now()},
+        {
+            "page": page,
+            "visits": visits,
+            "now": timezone.now(),
+            "unread": unread_notification_count(user=user),
+        },
     )
 
 

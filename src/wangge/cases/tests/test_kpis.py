@@ -80,3 +80,21 @@ def test_rollups_equal_a_recount_from_the_timeline_on_random_data(world, report,
     assert kpis.stored() == before
     assert kpis.stored_durations() == before_durations
     assert CaseDailyRollup.objects.exists()
+
+
+def test_case_rollups_command(world, report):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    services.case_accept(case=report(), actor=world.worker_a1)
+    out = StringIO()
+    call_command("case_rollups", stdout=out)
+    assert "agree" in out.getvalue()
+    CaseDailyRollup.objects.update(received=7)
+    with pytest.raises(CommandError):
+        call_command("case_rollups", stdout=out, stderr=StringIO())
+    call_command("case_rollups", "--rebuild", stdout=out)
+    call_command("case_rollups", stdout=out)
+    assert CaseDailyRollup.objects.get().received == 1
