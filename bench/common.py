@@ -1,4 +1,11 @@
-"""Shared helpers for benchmarks: each prints one JSON line per figure."""
+"""Shared helpers for benchmarks: each prints one JSON line per figure.
+
+Benchmarks that need the county demo with a million cases run on their own database, never
+on the one `wangge serve` uses: WANGGE_BENCH_DATABASE_URL, by default SQLite in
+var/bench.sqlite3 (PostgreSQL: postgres://postgres@127.0.0.1:5432/wangge_bench). The first
+run builds `wangge demo --preset county --cases 1000000` into it (a few minutes); later runs
+reuse it. WANGGE_BENCH_CASES changes the number of cases of that first build.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +21,42 @@ sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wangge.settings")
 
 
-def setup_django():
+BENCH_CASES = int(os.environ.get("WANGGE_BENCH_CASES", "1000000"))
+
+
+def bench_database_url() -> str:
+    default = f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
+    return os.environ.get("WANGGE_BENCH_DATABASE_URL") or default
+
+
+def setup_django(*, bench_db: bool = False):
+    """Set Django up; with bench_db, on the benchmark database (see above)."""
+    if bench_db:
+        os.environ["DATABASE_URL"] = bench_database_url()
     import django
 
     django.setup()
+
+
+def ensure_county_data(cases: int = BENCH_CASES) -> int:
+    """Migrate the benchmark database and build the county demo into it when it is empty.
+    Returns the number of cases in it."""
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    from wangge.areas.models import Area
+    from wangge.cases.models import Case
+
+    if not Area.objects.exists():
+        print(
+            f"# building the county demo with {cases} cases into {bench_database_url()} …",
+            file=sys.stderr,
+            flush=True,
+        )
+        t0 = time.monotonic()
+        call_command("demo", preset="county", cases=cases, stdout=sys.stderr)
+        print(f"# built in {time.monotonic() - t0:.0f} s", file=sys.stderr, flush=True)
+    return Case.objects.count()
 
 
 def db_vendor() -> str:
