@@ -86,7 +86,9 @@ def no_horizontal_scroll(page):
 def test_case_journey(live_server, transactional_db, browser):
     from wangge.accounts.models import DutyHours
     from wangge.cases.models import Case, Notification
+    from wangge.cases.services import ensure_default_categories
 
+    ensure_default_categories()  # a flush by an earlier transactional test removes them
     t = Territory()
     worker = user_with_post(t.grid_a1, "grid_worker", username="liwei", full_name="李伟")
     for weekday in range(7):  # on duty whenever the test runs

@@ -1116,3 +1116,19 @@ def notifications_mark_all_read(*, user) -> int:
     return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(
         read_at=_now()
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Set-up
+
+
+def ensure_default_categories() -> None:
+    """Install the default event types (as migration 0002 does) where they are missing: for a
+    database that was flushed, e.g. between browser tests."""
+    from importlib import import_module
+
+    from django.apps import apps as django_apps
+
+    module = import_module("wangge.cases.migrations.0002_default_categories")
+    with transaction.atomic():
+        module.add_default_categories(django_apps, None)

@@ -237,10 +237,12 @@ def test_a_real_http_client_posts_then_reads_back(live_server, transactional_db)
     import urllib.parse
     import urllib.request
 
+    from wangge.cases.services import ensure_default_categories
     from wangge.testing.factories import Territory, user_with_post
 
     from .conftest import always_on_duty
 
+    ensure_default_categories()  # a flush by an earlier transactional test removes them
     t = Territory()
     always_on_duty(user_with_post(t.grid_a1, "grid_worker"))
     ensure_demo_open311_key()
