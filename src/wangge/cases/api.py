@@ -26,7 +26,7 @@ from wangge.people.models import Household
 from . import permissions, services
 from .choices import CaseState, Level, Satisfaction, Source, Urgency, Verb, WarningLevel
 from .filters import CaseFilter
-from .kpis import kpis as kpis_of
+from .kpis import kpi_report
 from .models import Case, CaseAction, CaseAttachment
 from .public import role_label
 from .selectors import cases_for_user
@@ -418,7 +418,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=False, methods=["get"])
     def kpis(self, request):
         """KPIs over an area subtree (default: the user's first scope) for start..end
-        (default: the current month)."""
+        (default: the current month), with the ranking 打擂台 of the areas one level down
+        (score formula: wangge.cases.kpis.SCORE_WEIGHTS)."""
         q = KpiQuerySerializer(data=request.query_params)
         q.is_valid(raise_exception=True)
         today = timezone.localdate()
@@ -438,8 +439,26 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             area = Area.objects.filter(pk=area_id).first()
         if area is None or not permissions.in_scope(request.user, area.path):
             raise NotFound(_("No such area."))
-        data = kpis_of(area_path=area.path, start=start, end=end).as_dict()
-        return Response({"area": area.pk, "start": start, "end": end, **data})
+        report = kpi_report(area=area, start=start, end=end)
+        ranking = [
+            {
+                "rank": row.rank,
+                "area": row.area.pk,
+                "name": row.area.name,
+                "score": row.kpis.score,
+                **row.kpis.as_dict(),
+            }
+            for row in report.ranking
+        ]
+        return Response(
+            {
+                "area": area.pk,
+                "start": start,
+                "end": end,
+                **report.totals.as_dict(),
+                "ranking": ranking,
+            }
+        )
 
     @extend_schema(request=NoteSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"])

@@ -173,3 +173,17 @@ def test_kpis_endpoint(world, report, clock):
     r = api(world.town_admin).get("/api/cases/kpis/", {"area": world.t.village_b.pk})
     assert r.status_code == 200 and r.json()["received"] == 0
     assert api(world.dept_staff).get("/api/cases/kpis/").status_code == 404
+
+
+def test_kpis_endpoint_ranks_the_areas_one_level_down(world, report, clock):
+    a = report()
+    services.case_accept(case=a, actor=world.worker_a1)
+    services.case_resolve(case=a, actor=world.worker_a1, resolution="ok")
+    r = api(world.town_admin).get(
+        "/api/cases/kpis/", {"area": world.t.town.pk, "start": "2025-09-01", "end": "2025-09-30"}
+    )
+    assert r.status_code == 200
+    body = r.json()
+    assert body["received"] == 1 and body["median_respond_hours"] is not None
+    assert [row["name"] for row in body["ranking"]] == ["程集村", "王庄村"]
+    assert body["ranking"][0]["rank"] == 1 and body["ranking"][1]["rank"] is None
