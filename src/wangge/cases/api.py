@@ -24,12 +24,21 @@ from wangge.core.errors import DomainError, NotFound
 from wangge.people.models import Household
 
 from . import permissions, services
-from .choices import CaseState, Level, Satisfaction, Source, Urgency, Verb, WarningLevel
+from .choices import (
+    CaseState,
+    Level,
+    NotificationVerb,
+    Satisfaction,
+    Source,
+    Urgency,
+    Verb,
+    WarningLevel,
+)
 from .filters import CaseFilter
 from .kpis import kpi_report
-from .models import Case, CaseAction, CaseAttachment
+from .models import Case, CaseAction, CaseAttachment, Notification
 from .public import role_label
-from .selectors import cases_for_user
+from .selectors import cases_for_user, notifications_for_user
 
 STAFF_SOURCES = [s for s in Source.values if s not in (Source.QR, Source.OPEN311)]
 
@@ -483,5 +492,45 @@ _ACTION_SERIALIZERS = {
 }
 
 
+class NotificationSerializer(serializers.ModelSerializer):
+    verb = enum_field(NotificationVerb.choices, read_only=True)
+    case_number = serializers.CharField(source="case.number", read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "case", "case_number", "verb", "text", "created_at", "read_at"]
+        read_only_fields = fields
+
+
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """My notifications 消息提醒, newest first; ?unread=true for the unread ones only."""
+
+    serializer_class = NotificationSerializer
+
+    def get_queryset(self):
+        qs = notifications_for_user(user=self.request.user)
+        if self.request.query_params.get("unread") in ("1", "true"):
+            qs = qs.filter(read_at__isnull=True)
+        return qs.order_by("-created_at", "-id")
+
+    @extend_schema(request=None, responses=NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        """Mark one notification read (idempotent)."""
+        n = services.notification_mark_read(user=request.user, notification_id=pk)
+        n = notifications_for_user(user=request.user).get(pk=n.pk)
+        return Response(NotificationSerializer(n).data)
+
+    @extend_schema(
+        request=None,
+        responses=inline_serializer("NotificationsRead", {"read": serializers.IntegerField()}),
+    )
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request):
+        """Mark all my notifications read."""
+        return Response({"read": services.notifications_mark_all_read(user=request.user)})
+
+
 def register(router) -> None:
+    router.register("cases/notifications", NotificationViewSet, basename="case-notification")
     router.register("cases", CaseViewSet, basename="case")

@@ -187,3 +187,22 @@ def test_kpis_endpoint_ranks_the_areas_one_level_down(world, report, clock):
     assert body["received"] == 1 and body["median_respond_hours"] is not None
     assert [row["name"] for row in body["ranking"]] == ["程集村", "王庄村"]
     assert body["ranking"][0]["rank"] == 1 and body["ranking"][1]["rank"] is None
+
+
+def test_notifications_endpoint(world, report, django_capture_on_commit_callbacks):
+    from wangge.cases.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report()
+        report()
+    c = api(world.worker_a1)
+    r = c.get("/api/cases/notifications/", {"unread": "true"})
+    assert r.status_code == 200
+    rows = r.json()["results"] if isinstance(r.json(), dict) else r.json()
+    assert len(rows) == 2 and rows[0]["verb"] == "assigned" and rows[0]["case_number"]
+    r = c.post(f"/api/cases/notifications/{rows[0]['id']}/read/")
+    assert r.status_code == 200 and r.json()["read_at"]
+    other = Notification.objects.get(pk=rows[1]["id"])
+    assert api(world.chief_a).post(f"/api/cases/notifications/{other.pk}/read/").status_code == 404
+    assert c.post("/api/cases/notifications/read-all/").json() == {"read": 1}
+    assert api(world.chief_a).get("/api/cases/notifications/").status_code == 200
