@@ -45,7 +45,7 @@ from .models import Case, CaseAction, CaseCounter, CaseDailyRollup, Category
 wipe_on_reset(CaseCounter)
 
 # Cases built when `--cases` is not given.
-DEFAULT_CASES = {"tiny": 120, "town": 5000, "county": 200_000}
+DEFAULT_CASES = {"tiny": 120, "town": 5000, "county": 100_000}
 DAYS = 365
 CHUNK = 10_000  # cases generated and written at a time
 SQLITE_CACHE_KIB = 512 * 1024

@@ -28,6 +28,7 @@ _MENU = [
     (_("Households"), "people:household_list", Capability.VIEW_PEOPLE, False),
     (_("Residents"), "people:resident_list", Capability.VIEW_PEOPLE, False),
     (_("Cases"), "cases:list", None, False),
+    (_("Case KPIs"), "cases:kpis", None, False),
     (_("Party"), "party:org_list", None, False),
     (_("Disclosure"), "disclosure:list", None, False),
     (_("Import / export"), "io:index", (Capability.IMPORT, Capability.EXPORT), False),
