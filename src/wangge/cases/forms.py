@@ -124,23 +124,23 @@ class BoardFilterForm(forms.Form):
     state = forms.ChoiceField(
         label=_("State"),
         required=False,
-        choices=[("", _("open")), ("all", _("all"))] + list(CaseState.choices),
+        choices=[("", _("open")), ("all", _("all states"))] + list(CaseState.choices),
     )
     category = forms.ChoiceField(label=_("Category"), required=False)
     level = forms.ChoiceField(
-        label=_("Level"), required=False, choices=[("", "—")] + list(Level.choices)
+        label=_("Level"), required=False, choices=[("", _("all levels"))] + list(Level.choices)
     )
     source = forms.ChoiceField(
-        label=_("Source"), required=False, choices=[("", "—")] + list(Source.choices)
+        label=_("Source"), required=False, choices=[("", _("all channels"))] + list(Source.choices)
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
     def __init__(self, *args, areas=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [("", "—")] + [
+        self.fields["area"].choices = [("", _("all my areas"))] + [
             (str(a.pk), ("· " * (a.depth - 1)) + a.name) for a in areas
         ]
-        self.fields["category"].choices = [("", "—")] + category_choices()
+        self.fields["category"].choices = [("", _("all categories"))] + category_choices()
 
 
 class NoteForm(forms.Form):
