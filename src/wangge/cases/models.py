@@ -237,6 +237,11 @@ class Case(models.Model):
             )
         ]
         indexes = [
+            # Plain (non-partial) index for the idempotency look-up: SQLite cannot use the
+            # partial unique index above with a bound parameter.
+            models.Index(
+                fields=["idempotency_client", "idempotency_key"], name="case_idempotency_idx"
+            ),
             models.Index(fields=["area_path", "state"], name="case_path_state_idx"),
             models.Index(fields=["handler", "state"], name="case_handler_state_idx"),
             models.Index(fields=["state", "resolve_by"], name="case_state_resolve_idx"),

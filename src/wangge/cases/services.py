@@ -245,10 +245,23 @@ def _bump(case: Case, at: dt.datetime, **counters: int) -> None:
     if not counters:
         return
     day = timezone.localdate(at)
-    row, _created = CaseDailyRollup.objects.get_or_create(
-        grid_id=case.grid_id, day=day, defaults={"area_path": case.grid.path}
+    _upsert_add(
+        CaseDailyRollup,
+        {"grid_id": case.grid_id, "day": day},
+        {"area_path": case.grid.path},
+        counters,
     )
-    CaseDailyRollup.objects.filter(pk=row.pk).update(**{k: F(k) + v for k, v in counters.items()})
+
+
+def _upsert_add(model, key: dict, defaults: dict, counters: dict) -> None:
+    """Add `counters` to the row at `key`, creating it when missing: one UPDATE when the row
+    exists (the usual case), else an insert (a concurrent insert is caught and updated)."""
+    increments = {k: F(k) + v for k, v in counters.items()}
+    if model.objects.filter(**key).update(**increments):
+        return
+    _row, created = model.objects.get_or_create(**key, defaults={**defaults, **counters})
+    if not created:
+        model.objects.filter(**key).update(**increments)
 
 
 def _bump_duration(case: Case, at: dt.datetime, measure: str) -> None:
@@ -263,19 +276,15 @@ def _bump_duration(case: Case, at: dt.datetime, measure: str) -> None:
         "measure": measure,
         "bucket": duration_bucket(hours),
     }
-    row, _created = CaseDurationRollup.objects.get_or_create(
-        **key, defaults={"area_path": case.grid.path}
-    )
-    CaseDurationRollup.objects.filter(pk=row.pk).update(count=F("count") + 1)
+    _upsert_add(CaseDurationRollup, key, {"area_path": case.grid.path}, {"count": 1})
 
 
 def _next_number(at: dt.datetime) -> str:
     year = timezone.localtime(at).year
-    CaseCounter.objects.get_or_create(year=year)
-    counter = CaseCounter.objects.select_for_update().get(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{year}{counter.last:06d}"
+    # The UPDATE locks the year's row until the transaction ends: numbers never repeat.
+    _upsert_add(CaseCounter, {"year": year}, {}, {"last": 1})
+    last = CaseCounter.objects.filter(year=year).values_list("last", flat=True).get()
+    return f"{year}{last:06d}"
 
 
 def _new_tracking_code() -> str:
@@ -424,7 +433,11 @@ def case_report(
 
 
 def _replay(client: str, key: str, body_hash: str) -> Case | None:
-    existing = Case.objects.filter(idempotency_client=client, idempotency_key=key).first()
+    # No ORDER BY: the key is unique, and ordering made the planner walk the reported_at index.
+    existing = next(
+        iter(Case.objects.filter(idempotency_client=client, idempotency_key=key).order_by()[:1]),
+        None,
+    )
     if existing is None:
         return None
     if existing.body_hash != body_hash:
