@@ -25,13 +25,23 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, Sum
-from django.db.models.functions import Substr
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Length, Substr, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import OPEN_STATES, Verb
-from .models import Case, CaseAction, CaseDailyRollup, CaseDurationRollup
+from .models import (
+    Case,
+    CaseAction,
+    CaseDailyRollup,
+    CaseDurationRollup,
+    CaseMonthlyDurationRollup,
+    CaseMonthlyRollup,
+)
+
+# Areas' materialized paths grow by this many characters per level (treebeard steplen).
+PATH_STEP = 4
 
 # Upper edges (hours, inclusive) of the duration buckets; the last bucket is open-ended.
 DURATION_EDGES = [0.5, 1, 2, 4, 8, 12, 24, 48, 72, 120, 168, 240, 360, 720]
@@ -216,43 +226,114 @@ def kpis(*, area_path: str, start: dt.date, end: dt.date, now=None) -> Kpis:
     return by_prefix.get(area_path) or Kpis(counts=dict.fromkeys(COUNTERS, 0))
 
 
+def subtree(field: str, path: str) -> Q:
+    """Rows whose `field` starts with `path`, as a range that an index can serve (SQLite's
+    LIKE cannot use one). Paths are made of digits and capital letters."""
+    return Q(**{f"{field}__gte": path, f"{field}__lt": path + "\uffff"})
+
+
+def monthly_paths(grid_path: str) -> list[str]:
+    """The paths whose monthly rollups count a grid's figures: every area above it and its own."""
+    return [grid_path[:i] for i in range(PATH_STEP, len(grid_path) + 1, PATH_STEP)]
+
+
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def split_period(start: dt.date, end: dt.date):
+    """((first month, last month) or None, [(from day, to day), …]): the whole months inside
+    start..end, read from the monthly rollups, and the days at either edge, read from the
+    daily ones."""
+    first = start if start.day == 1 else _next_month(start)
+    after = _next_month(end) if _next_month(end) - dt.timedelta(days=1) == end else None
+    after = after or _month_start(end)
+    if first >= after:
+        return None, [(start, end)] if start <= end else []
+    edges = []
+    if start < first:
+        edges.append((start, first - dt.timedelta(days=1)))
+    if end >= after:
+        edges.append((after, end))
+    return (first, after - dt.timedelta(days=1)), edges
+
+
+def _empty() -> Kpis:
+    return Kpis(counts=dict.fromkeys(COUNTERS, 0))
+
+
 def kpis_by_prefix(
     *, area_path: str, prefix_length: int, start: dt.date, end: dt.date, now=None
 ) -> dict[str, Kpis]:
     """KPIs of the subtree at `area_path` grouped by the first `prefix_length` characters of
-    the path (the areas one level down, or the area itself): three grouped queries, however
-    many areas there are. Areas without any figures are missing from the result."""
-    prefix = Substr("area_path", 1, prefix_length)
-    rollups = (
-        CaseDailyRollup.objects.filter(
-            area_path__startswith=area_path, day__gte=start, day__lte=end
-        )
-        .annotate(prefix=prefix)
-        .values("prefix")
-        .annotate(**{c: Sum(c) for c in COUNTERS})
-        .order_by()
-    )
+    the path (the areas one level down, or the area itself). Whole months come from the
+    monthly rollups of the areas at that level (one row per area and month), the days at the
+    edges of the period from the daily ones; a handful of grouped queries, however many
+    areas and days there are. Areas without any figures are missing from the result."""
+    months, edges = split_period(start, end)
+    if prefix_length % PATH_STEP:
+        months, edges = None, [(start, end)]
     out: dict[str, Kpis] = {}
-    for row in rollups:
-        key = row.pop("prefix")
-        out[key] = Kpis(counts={c: row[c] or 0 for c in COUNTERS})
-    durations = (
-        CaseDurationRollup.objects.filter(
-            area_path__startswith=area_path, day__gte=start, day__lte=end
-        )
-        .annotate(prefix=prefix)
-        .values("prefix", "measure", "bucket")
-        .annotate(n=Sum("count"))
-        .order_by()
-    )
-    for row in durations:
-        k = out.setdefault(row["prefix"], Kpis(counts=dict.fromkeys(COUNTERS, 0)))
-        k.durations.setdefault(row["measure"], {})[row["bucket"]] = row["n"]
+
+    def add_counts(key, row):
+        k = out.setdefault(key, _empty())
+        for c in COUNTERS:
+            k.counts[c] += row[c] or 0
+
+    def add_duration(key, measure, bucket, n):
+        hist = out.setdefault(key, _empty()).durations.setdefault(measure, {})
+        hist[bucket] = hist.get(bucket, 0) + n
+
+    if months is not None:
+        if prefix_length == len(area_path):
+            where = Q(area_path=area_path)
+        else:
+            where = Q(depth=prefix_length // PATH_STEP) & subtree("area_path", area_path)
+        where &= Q(month__gte=months[0], month__lte=months[1])
+        for row in (
+            CaseMonthlyRollup.objects.filter(where)
+            .values("area_path")
+            .annotate(**{c: Sum(c) for c in COUNTERS})
+            .order_by()
+        ):
+            add_counts(row["area_path"], row)
+        for row in (
+            CaseMonthlyDurationRollup.objects.filter(where)
+            .values("area_path", "measure", "bucket")
+            .annotate(n=Sum("count"))
+            .order_by()
+        ):
+            add_duration(row["area_path"], row["measure"], row["bucket"], row["n"])
+
+    prefix = Substr("area_path", 1, prefix_length)
+    for lo, hi in edges:
+        where = subtree("area_path", area_path) & Q(day__gte=lo, day__lte=hi)
+        for row in (
+            CaseDailyRollup.objects.filter(where)
+            .annotate(prefix=prefix)
+            .values("prefix")
+            .annotate(**{c: Sum(c) for c in COUNTERS})
+            .order_by()
+        ):
+            add_counts(row["prefix"], row)
+        for row in (
+            CaseDurationRollup.objects.filter(where)
+            .annotate(prefix=prefix)
+            .values("prefix", "measure", "bucket")
+            .annotate(n=Sum("count"))
+            .order_by()
+        ):
+            add_duration(row["prefix"], row["measure"], row["bucket"], row["n"])
+
     # Overdue now: open cases past their deadline, a small set found through the
     # (state, resolve_by) index; not a period figure.
     overdue = (
         Case.objects.filter(
-            area_path__startswith=area_path,
+            subtree("area_path", area_path),
             state__in=OPEN_STATES,
             resolve_by__lt=now or timezone.now(),
         )
@@ -262,8 +343,7 @@ def kpis_by_prefix(
         .order_by()
     )
     for row in overdue:
-        k = out.setdefault(row["prefix"], Kpis(counts=dict.fromkeys(COUNTERS, 0)))
-        k.overdue_now = row["n"]
+        out.setdefault(row["prefix"], _empty()).overdue_now = row["n"]
     return out
 
 
@@ -357,6 +437,103 @@ def stored_durations() -> dict:
     }
 
 
+def monthly_from_daily() -> tuple[dict, dict]:
+    """({(path, month): {counter: n}}, {(path, month, measure, bucket): n}): what the monthly
+    rollups must hold, summed from the daily ones for the grid and every area above it."""
+    counts: dict = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+    durations: dict = defaultdict(int)
+    lengths = (
+        CaseDailyRollup.objects.annotate(n=Length("area_path"))
+        .values_list("n", flat=True)
+        .distinct()
+        .order_by()
+    )
+    longest = max(
+        [
+            *lengths,
+            *CaseDurationRollup.objects.annotate(n=Length("area_path"))
+            .values_list("n", flat=True)
+            .distinct()
+            .order_by(),
+            0,
+        ]
+    )
+    for length in range(PATH_STEP, longest + 1, PATH_STEP):
+        prefix = Substr("area_path", 1, length)
+        for row in (
+            CaseDailyRollup.objects.annotate(
+                n=Length("area_path"), prefix=prefix, m=TruncMonth("day")
+            )
+            .filter(n__gte=length)
+            .values("prefix", "m")
+            .annotate(**{c: Sum(c) for c in COUNTERS})
+            .order_by()
+        ):
+            if any(row[c] for c in COUNTERS):
+                target = counts[(row["prefix"], _as_date(row["m"]))]
+                for c in COUNTERS:
+                    target[c] += row[c] or 0
+        for row in (
+            CaseDurationRollup.objects.annotate(
+                n=Length("area_path"), prefix=prefix, m=TruncMonth("day")
+            )
+            .filter(n__gte=length)
+            .values("prefix", "m", "measure", "bucket")
+            .annotate(total=Sum("count"))
+            .order_by()
+        ):
+            if row["total"]:
+                durations[(row["prefix"], _as_date(row["m"]), row["measure"], row["bucket"])] += (
+                    row["total"]
+                )
+    return dict(counts), dict(durations)
+
+
+def _as_date(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def stored_monthly() -> tuple[dict, dict]:
+    """The monthly rollups as stored, in the shape of monthly_from_daily() (zero rows left out)."""
+    counts = {
+        (r.area_path, r.month): {c: getattr(r, c) for c in COUNTERS}
+        for r in CaseMonthlyRollup.objects.all()
+        if any(getattr(r, c) for c in COUNTERS)
+    }
+    durations = {
+        (r.area_path, r.month, r.measure, r.bucket): r.count
+        for r in CaseMonthlyDurationRollup.objects.all()
+        if r.count
+    }
+    return counts, durations
+
+
+@transaction.atomic
+def rebuild_monthly_rollups() -> int:
+    """Rewrite the monthly rollups from the daily ones (after a restructuring, on an
+    installation that had only daily rows, after the demo's bulk load). Returns the rows."""
+    counts, durations = monthly_from_daily()
+    CaseMonthlyRollup.objects.all().delete()
+    CaseMonthlyRollup.objects.bulk_create(
+        [
+            CaseMonthlyRollup(area_path=p, depth=len(p) // PATH_STEP, month=m, **row)
+            for (p, m), row in counts.items()
+        ],
+        batch_size=2000,
+    )
+    CaseMonthlyDurationRollup.objects.all().delete()
+    CaseMonthlyDurationRollup.objects.bulk_create(
+        [
+            CaseMonthlyDurationRollup(
+                area_path=p, depth=len(p) // PATH_STEP, month=m, measure=me, bucket=b, count=n
+            )
+            for (p, m, me, b), n in durations.items()
+        ],
+        batch_size=2000,
+    )
+    return len(counts)
+
+
 @transaction.atomic
 def rebuild_rollups() -> int:
     """Rewrite every rollup from the timeline (repair after a data fix). Returns the rows."""
@@ -384,6 +561,7 @@ def rebuild_rollups() -> int:
             if g in paths
         ]
     )
+    rebuild_monthly_rollups()
     return len(counts)
 
 

@@ -426,6 +426,69 @@ class CaseDurationRollup(models.Model):
         ]
 
 
+class CaseMonthlyRollup(models.Model):
+    """The counters of CaseDailyRollup summed per month for every area above a case's grid and
+    the grid itself (county, town, village, grid: one row each, `area_path` is the area's
+    path and `depth` its depth), kept by the services in the same transaction as the daily
+    rows. A county's quarter is then three rows and a ranking children × months. A row holds
+    exactly the sum of the daily rows whose path starts with its path (see kpis.py); after a
+    restructuring they are rebuilt from the daily rows."""
+
+    area_path = models.CharField(max_length=64)
+    depth = models.PositiveSmallIntegerField()
+    month = models.DateField()
+    received = models.PositiveIntegerField(default=0)
+    responded = models.PositiveIntegerField(default=0)
+    responded_on_time = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    resolved_on_time = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    return_visits = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    basically = models.PositiveIntegerField(default=0)
+    unsatisfied = models.PositiveIntegerField(default=0)
+    settled_grid = models.PositiveIntegerField(default=0)
+    settled_village = models.PositiveIntegerField(default=0)
+    settled_town = models.PositiveIntegerField(default=0)
+    settled_county = models.PositiveIntegerField(default=0)
+    escalated = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("case monthly rollup")
+        verbose_name_plural = _("case monthly rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["area_path", "month"], name="case_monthly_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["depth", "area_path", "month"], name="case_monthly_depth_idx"),
+        ]
+
+
+class CaseMonthlyDurationRollup(models.Model):
+    """CaseDurationRollup summed per month for every area above a grid and the grid itself."""
+
+    area_path = models.CharField(max_length=64)
+    depth = models.PositiveSmallIntegerField()
+    month = models.DateField()
+    measure = models.CharField(max_length=8, choices=CaseDurationRollup.Measure.choices)
+    bucket = models.PositiveSmallIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("case monthly duration rollup")
+        verbose_name_plural = _("case monthly duration rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area_path", "month", "measure", "bucket"],
+                name="case_monthly_duration_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["depth", "area_path", "month"], name="case_monthly_dur_depth_idx"),
+        ]
+
+
 class Notification(models.Model):
     """An in-app notice 消息提醒 to a user about a case: assigned, transferred, escalated,
     dispatched, returned, reopened, overdue. SMS/WeChat copies go out through the pluggable
@@ -456,3 +519,37 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+def _rebuild_monthly_after_restructuring(sender, instance, created, **kwargs):
+    """Moves and merges change which areas a grid's history counts for: the monthly rollups
+    of every level are rebuilt from the daily rows (their paths are rewritten by then)."""
+    if created and not kwargs.get("raw") and instance.kind in ("move", "merge"):
+        from .kpis import rebuild_monthly_rollups
+
+        rebuild_monthly_rollups()
+
+
+models.signals.post_save.connect(
+    _rebuild_monthly_after_restructuring,
+    sender="areas.AreaChange",
+    dispatch_uid="cases_monthly_rollups_after_area_change",
+)
+
+
+def _demo_monthly_rollups(ctx) -> dict[str, int]:
+    """Demo step after the cases (which write the daily rows in bulk): the monthly rows."""
+    from .kpis import rebuild_monthly_rollups
+
+    return {"cases.CaseMonthlyRollup": rebuild_monthly_rollups()}
+
+
+def _register_demo_step() -> None:
+    from wangge.demo.registry import register_step, wipe_on_reset
+
+    register_step("cases_monthly_rollups", order=101)(_demo_monthly_rollups)
+    wipe_on_reset(CaseMonthlyRollup)
+    wipe_on_reset(CaseMonthlyDurationRollup)
+
+
+_register_demo_step()

@@ -46,6 +46,8 @@ from .models import (
     CaseCounter,
     CaseDailyRollup,
     CaseDurationRollup,
+    CaseMonthlyDurationRollup,
+    CaseMonthlyRollup,
     Category,
     Notification,
     Open311Client,
@@ -251,6 +253,25 @@ def _bump(case: Case, at: dt.datetime, **counters: int) -> None:
         {"area_path": case.grid.path},
         counters,
     )
+    _upsert_add_paths(CaseMonthlyRollup, case.grid.path, {"month": day.replace(day=1)}, counters)
+
+
+def _upsert_add_paths(model, grid_path: str, key: dict, counters: dict) -> None:
+    """Add `counters` to the monthly rows of the grid and of every area above it: the missing
+    rows are created first (rows are never deleted outside a rebuild, and a concurrent insert
+    is caught by get_or_create), then one UPDATE adds to all of them."""
+    from .kpis import monthly_paths
+
+    paths = monthly_paths(grid_path)
+    existing = set(
+        model.objects.filter(area_path__in=paths, **key).values_list("area_path", flat=True)
+    )
+    for path in paths:
+        if path not in existing:
+            model.objects.get_or_create(area_path=path, **key, defaults={"depth": len(path) // 4})
+    model.objects.filter(area_path__in=paths, **key).update(
+        **{k: F(k) + v for k, v in counters.items()}
+    )
 
 
 def _upsert_add(model, key: dict, defaults: dict, counters: dict) -> None:
@@ -277,6 +298,12 @@ def _bump_duration(case: Case, at: dt.datetime, measure: str) -> None:
         "bucket": duration_bucket(hours),
     }
     _upsert_add(CaseDurationRollup, key, {"area_path": case.grid.path}, {"count": 1})
+    _upsert_add_paths(
+        CaseMonthlyDurationRollup,
+        case.grid.path,
+        {"month": key["day"].replace(day=1), "measure": measure, "bucket": key["bucket"]},
+        {"count": 1},
+    )
 
 
 def _next_number(at: dt.datetime) -> str:

@@ -98,3 +98,59 @@ def test_case_rollups_command(world, report):
     call_command("case_rollups", "--rebuild", stdout=out)
     call_command("case_rollups", stdout=out)
     assert CaseDailyRollup.objects.get().received == 1
+
+
+def test_monthly_rollups_equal_the_daily_ones_and_give_the_same_kpis(world, report, clock):
+    from wangge.cases.models import CaseMonthlyRollup
+
+    rng = random.Random(7)
+    for _ in range(30):
+        clock.advance(hours=rng.choice([5, 20, 50, 200]))
+        case = report(point=rng.choice([IN_A1, IN_B2]))
+        if rng.random() < 0.7:
+            services.case_accept(case=case, actor=world.town_admin)
+            if rng.random() < 0.7:
+                services.case_resolve(case=case, actor=world.town_admin, resolution="ok")
+    monthly = kpis.stored_monthly()
+    assert monthly[0] and monthly == kpis.monthly_from_daily()
+    first = CaseMonthlyRollup.objects.order_by("month").first().month
+    last = clock.now.date()
+    periods = [(first, last), (first + dt.timedelta(days=3), last - dt.timedelta(days=2))]
+    periods += [kpis.period_bounds("month", first), kpis.period_bounds("quarter", last)]
+    for start, end in periods:
+        for area in (world.t.county, world.t.town, world.t.village_a, world.t.grid_a1):
+            got = kpis.kpis(area_path=area.path, start=start, end=end, now=clock.now)
+            daily = kpis.kpis_by_prefix(
+                area_path=area.path, prefix_length=len(area.path) + 1, start=start, end=end
+            )  # a length the monthly rows do not have: daily rows only
+            assert daily, (area, start, end)
+            expected = kpis._empty()
+            for k in daily.values():
+                for c in kpis.COUNTERS:
+                    expected.counts[c] += k.counts[c]
+                for m, hist in k.durations.items():
+                    for b, n in hist.items():
+                        h = expected.durations.setdefault(m, {})
+                        h[b] = h.get(b, 0) + n
+            assert got.counts == expected.counts, (area, start, end)
+            assert got.durations == expected.durations, (area, start, end)
+    before = kpis.stored_monthly()
+    kpis.rebuild_monthly_rollups()
+    assert kpis.stored_monthly() == before
+
+
+def test_split_period():
+    d = dt.date
+    assert kpis.split_period(d(2026, 7, 1), d(2026, 9, 30)) == ((d(2026, 7, 1), d(2026, 9, 30)), [])
+    assert kpis.split_period(d(2026, 7, 2), d(2026, 9, 29)) == (
+        (d(2026, 8, 1), d(2026, 8, 31)),
+        [(d(2026, 7, 2), d(2026, 7, 31)), (d(2026, 9, 1), d(2026, 9, 29))],
+    )
+    assert kpis.split_period(d(2026, 7, 2), d(2026, 7, 9)) == (
+        None,
+        [(d(2026, 7, 2), d(2026, 7, 9))],
+    )
+    assert kpis.split_period(d(2026, 12, 1), d(2026, 12, 31)) == (
+        (d(2026, 12, 1), d(2026, 12, 31)),
+        [],
+    )
