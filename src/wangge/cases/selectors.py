@@ -13,6 +13,7 @@ from wangge.core.errors import NotFound
 
 from . import permissions
 from .choices import OPEN_STATES
+from .kpis import subtree
 from .models import Case
 
 DUPLICATE_RADIUS_M = 200
@@ -27,7 +28,8 @@ def cases_for_user(*, user) -> QuerySet[Case]:
     q = Q(handler=user) | Q(first_responder=user)
     for post in active_posts(user):
         if post.role in permissions.CASE_ROLES:
-            q |= Q(area_path__startswith=post.area.path)
+            # A path range, not LIKE: an index on area_path serves it on every database.
+            q |= subtree("area_path", post.area.path)
     departments = permissions.department_ids(user)
     if departments:
         q |= Q(department_id__in=departments)
