@@ -800,6 +800,7 @@ class CaseGenerator:
                 t_visit = cal.add(t, 3600 * rng.uniform(1, 14), True) + rng.randrange(600)
                 plan.insert(i, (t_visit, "visit"))
             elif what == "visit" and state == CaseState.RESOLVED:
+                visited_resolution = resolved_at  # visits count on the resolution's day
                 who, who_role = self.visitor(place, {handler, resolver})
                 r = rng.random()
                 if r < 0.04 and satisfaction != Satisfaction.UNSATISFIED:  # reopened once at most
@@ -822,7 +823,7 @@ class CaseGenerator:
                 note = VISIT_NOTES[2] if reopened else VISIT_NOTES[rng.randrange(2)]
                 data = f', "satisfaction": "{sat}", "reopened": {_jb(reopened)}'
                 act(t, who, who_role, Verb.RETURN_VISIT, from_state, note, data=data)
-                self.bump(grid_id, t, "return_visits", sat)
+                self.bump(grid_id, visited_resolution, "return_visits", sat)
             elif what == "close" and state == CaseState.RESOLVED:
                 who, who_role = self.manager(place, cur_level)
                 state, closed_at = CaseState.CLOSED, t

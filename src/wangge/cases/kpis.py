@@ -5,7 +5,7 @@ few rows), and the recount of those rollups from the timeline, which is the trut
 - on-time resolution 按时办结率: resolved within the limit / resolved
 - resolution rate 解决率: resolved / received
 - satisfaction 满意率: (satisfied + basically satisfied) / return visits
-- return-visit rate 回访率: return visits / resolved
+- return-visit rate 回访率: return visits / resolved (a visit counts on its resolution's day)
 - where settled (小事不出村，大事不出镇，矛盾不上交): resolutions at each level / resolved
 - median hours from report to response and to closure: from histogram rollups
 
@@ -350,20 +350,30 @@ def kpis_by_prefix(
 def recount(start: dt.date | None = None, end: dt.date | None = None) -> dict:
     """{(grid id, day): {counter: n}} recomputed from the timeline (CaseAction)."""
     out: dict = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
-    actions = CaseAction.objects.filter(
-        verb__in=[
-            Verb.REPORT,
-            Verb.ACCEPT,
-            Verb.RESOLVE,
-            Verb.CLOSE,
-            Verb.REJECT,
-            Verb.RETURN_VISIT,
-            Verb.ESCALATE,
-            Verb.AUTO_ESCALATE,
-        ]
-    ).only("verb", "created_at", "data", "to_level")
+    actions = (
+        CaseAction.objects.filter(
+            verb__in=[
+                Verb.REPORT,
+                Verb.ACCEPT,
+                Verb.RESOLVE,
+                Verb.CLOSE,
+                Verb.REJECT,
+                Verb.RETURN_VISIT,
+                Verb.ESCALATE,
+                Verb.AUTO_ESCALATE,
+            ]
+        )
+        .only("case_id", "verb", "created_at", "data", "to_level")
+        .order_by("case_id", "id")
+    )
+    last_resolved: dict[int, dt.date] = {}
     for a in actions.iterator():
         day = timezone.localdate(a.created_at)
+        if a.verb == Verb.RESOLVE:
+            last_resolved[a.case_id] = day
+        elif a.verb == Verb.RETURN_VISIT:
+            # counted on the day of the resolution it follows up (see services)
+            day = last_resolved.get(a.case_id, day)
         if (start and day < start) or (end and day > end):
             continue
         row = out[(a.data.get("grid"), day)]

@@ -1009,6 +1009,9 @@ def case_return_visit(*, case: Case, actor, satisfaction: str, note: str = "") -
     note = clean_text(note, field="note")
     now = _now()
     from_state = case.state
+    # The visit is counted on the day of the resolution it follows up, so that the return-visit
+    # rate of a period (visits / resolutions) never exceeds 100% across a month boundary.
+    resolved_at = case.resolved_at or now
     case.satisfaction = satisfaction
     case.return_visited_at = now
     reopened = satisfaction == Satisfaction.UNSATISFIED
@@ -1031,7 +1034,7 @@ def case_return_visit(*, case: Case, actor, satisfaction: str, note: str = "") -
         at=now,
         data={"satisfaction": satisfaction, "reopened": reopened},
     )
-    _bump(case, now, return_visits=1, **{satisfaction: 1})
+    _bump(case, resolved_at, return_visits=1, **{satisfaction: 1})
     if reopened:
         notify(
             case,

@@ -154,3 +154,26 @@ def test_split_period():
         (d(2026, 12, 1), d(2026, 12, 31)),
         [],
     )
+
+
+def test_a_visit_after_the_month_ends_counts_with_its_resolution(world, report, clock):
+    """A case resolved on the last day of a month and visited on the first day of the next:
+    the visit belongs to the resolution's month, so no month shows more visits than
+    resolutions (回访率 ≤ 100%), and the recount agrees."""
+    clock.now = dt.datetime(2026, 9, 30, 10, 0, tzinfo=clock.now.tzinfo)
+    case = report()
+    services.case_accept(case=case, actor=world.worker_a1)
+    services.case_resolve(case=case, actor=world.worker_a1, resolution="ok")
+    clock.now = dt.datetime(2026, 10, 1, 9, 0, tzinfo=clock.now.tzinfo)
+    services.case_return_visit(case=case, actor=world.chief_a, satisfaction="satisfied")
+    path = world.t.village_a.path
+    september = kpis.kpis(
+        area_path=path, start=dt.date(2026, 9, 1), end=dt.date(2026, 9, 30), now=clock.now
+    )
+    october = kpis.kpis(
+        area_path=path, start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 31), now=clock.now
+    )
+    assert (september.resolved, september.return_visits) == (1, 1)
+    assert september.return_visit_rate == 1.0 and september.satisfaction_rate == 1.0
+    assert (october.resolved, october.return_visits) == (0, 0)
+    assert kpis.recount() == kpis.stored()
