@@ -364,13 +364,9 @@ class Open311Client(models.Model):
         return f"{self.name} ({self.key_prefix}…)"
 
 
-class CaseDailyRollup(models.Model):
-    """Counters of one grid for one day, kept by the services in the same transaction as the
-    action they count, so that KPIs over any subtree and period are a sum over few rows."""
+class RollupCounters(models.Model):
+    """The KPI counters shared by the daily and the monthly rollups (kpis.COUNTERS)."""
 
-    grid = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+")
-    area_path = models.CharField(max_length=64, db_index=True)
-    day = models.DateField()
     received = models.PositiveIntegerField(default=0)
     responded = models.PositiveIntegerField(default=0)
     responded_on_time = models.PositiveIntegerField(default=0)
@@ -387,6 +383,18 @@ class CaseDailyRollup(models.Model):
     settled_town = models.PositiveIntegerField(default=0)
     settled_county = models.PositiveIntegerField(default=0)
     escalated = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class CaseDailyRollup(RollupCounters):
+    """Counters of one grid for one day, kept by the services in the same transaction as the
+    action they count, so that KPIs over any subtree and period are a sum over few rows."""
+
+    grid = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+")
+    area_path = models.CharField(max_length=64, db_index=True)
+    day = models.DateField()
 
     class Meta:
         verbose_name = _("case daily rollup")
@@ -426,7 +434,7 @@ class CaseDurationRollup(models.Model):
         ]
 
 
-class CaseMonthlyRollup(models.Model):
+class CaseMonthlyRollup(RollupCounters):
     """The counters of CaseDailyRollup summed per month for every area above a case's grid and
     the grid itself (county, town, village, grid: one row each, `area_path` is the area's
     path and `depth` its depth), kept by the services in the same transaction as the daily
@@ -437,22 +445,6 @@ class CaseMonthlyRollup(models.Model):
     area_path = models.CharField(max_length=64)
     depth = models.PositiveSmallIntegerField()
     month = models.DateField()
-    received = models.PositiveIntegerField(default=0)
-    responded = models.PositiveIntegerField(default=0)
-    responded_on_time = models.PositiveIntegerField(default=0)
-    resolved = models.PositiveIntegerField(default=0)
-    resolved_on_time = models.PositiveIntegerField(default=0)
-    closed = models.PositiveIntegerField(default=0)
-    rejected = models.PositiveIntegerField(default=0)
-    return_visits = models.PositiveIntegerField(default=0)
-    satisfied = models.PositiveIntegerField(default=0)
-    basically = models.PositiveIntegerField(default=0)
-    unsatisfied = models.PositiveIntegerField(default=0)
-    settled_grid = models.PositiveIntegerField(default=0)
-    settled_village = models.PositiveIntegerField(default=0)
-    settled_town = models.PositiveIntegerField(default=0)
-    settled_county = models.PositiveIntegerField(default=0)
-    escalated = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("case monthly rollup")

@@ -477,6 +477,21 @@ def _replay(client: str, key: str, body_hash: str) -> Case | None:
     return existing
 
 
+def _save_photos(case: Case, action: CaseAction, actor, photo_data) -> None:
+    """Store checked photos (see clean_photos) on the action that brought them."""
+    for data, kind in photo_data:
+        att = CaseAttachment(
+            case=case,
+            action=action,
+            content_type=kind,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            uploaded_by=actor,
+        )
+        att.file.save("photo", ContentFile(data), save=False)
+        att.save()
+
+
 def _create_case(*, actor, source, category, urgency, area, grid, photo_data, at, **fields):
     level = category.default_level
     assignment = routing.route(grid=grid, level=level, urgency=urgency, at=at, reporter=actor)
@@ -516,17 +531,7 @@ def _create_case(*, actor, source, category, urgency, area, grid, photo_data, at
             "handler": getattr(assignment.handler, "pk", None),
         },
     )
-    for data, kind in photo_data:
-        att = CaseAttachment(
-            case=case,
-            action=action,
-            content_type=kind,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            uploaded_by=actor,
-        )
-        att.file.save("photo", ContentFile(data), save=False)
-        att.save()
+    _save_photos(case, action, actor, photo_data)
     _bump(case, at, received=1)
     notify(case, NotificationVerb.ASSIGNED, [case.handler_id], actor=actor)
     case.replayed = False
@@ -591,17 +596,7 @@ def case_add_note(*, case: Case, actor, note: str, is_public: bool = False, phot
     action = _act(
         case, actor=actor, verb=Verb.NOTE, from_state=from_state, note=note, is_public=is_public
     )
-    for data, kind in photo_data:
-        att = CaseAttachment(
-            case=case,
-            action=action,
-            content_type=kind,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            uploaded_by=actor,
-        )
-        att.file.save("photo", ContentFile(data), save=False)
-        att.save()
+    _save_photos(case, action, actor, photo_data)
     return case
 
 
@@ -969,17 +964,7 @@ def case_resolve(*, case: Case, actor, resolution: str, photos=None) -> Case:
         at=now,
         data={"on_time": on_time},
     )
-    for data, kind in photo_data:
-        att = CaseAttachment(
-            case=case,
-            action=action,
-            content_type=kind,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            uploaded_by=actor,
-        )
-        att.file.save("photo", ContentFile(data), save=False)
-        att.save()
+    _save_photos(case, action, actor, photo_data)
     _bump(case, now, resolved=1, resolved_on_time=int(on_time), **{f"settled_{case.level}": 1})
     return case
 
