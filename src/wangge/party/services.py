@@ -519,7 +519,9 @@ def member_update(
 ) -> PartyMember:
     from wangge.people.services import clean_phone
 
-    member = PartyMember.objects.select_for_update(of=("self",)).select_related("org").get(pk=member.pk)
+    member = (
+        PartyMember.objects.select_for_update(of=("self",)).select_related("org").get(pk=member.pk)
+    )
     _check_org_write(actor, member.org)
     changes = {}
     if name is not None:
@@ -563,7 +565,9 @@ def member_update(
 @transaction.atomic
 def member_confirm_full(*, actor, member: PartyMember, on: dt.date | None = None) -> PartyMember:
     """Probationary → full member 预备党员转正."""
-    member = PartyMember.objects.select_for_update(of=("self",)).select_related("org").get(pk=member.pk)
+    member = (
+        PartyMember.objects.select_for_update(of=("self",)).select_related("org").get(pk=member.pk)
+    )
     _check_org_write(actor, member.org)
     if member.status != MemberStatus.PROBATIONARY:
         raise TransitionNotAllowed(_("Only a probationary member can become a full member."))
@@ -582,7 +586,9 @@ def member_confirm_full(*, actor, member: PartyMember, on: dt.date | None = None
 def member_transfer(*, actor, member: PartyMember, org: PartyOrg, note: str = "") -> PartyMember:
     """Transfer a member's relation 组织关系转接 to another organisation. Contacts outside the
     areas of the new organisation are ended."""
-    member = PartyMember.objects.select_for_update(of=("self",)).select_related("org").get(pk=member.pk)
+    member = (
+        PartyMember.objects.select_for_update(of=("self",)).select_related("org").get(pk=member.pk)
+    )
     org = _member_org(PartyOrg.objects.get(pk=org.pk))
     _check_org_write(actor, member.org)
     _check_org_write(actor, org)
@@ -610,7 +616,9 @@ def member_transfer(*, actor, member: PartyMember, org: PartyOrg, note: str = ""
 
 @transaction.atomic
 def member_deactivate(*, actor, member: PartyMember, reason: str = "") -> PartyMember:
-    member = PartyMember.objects.select_for_update(of=("self",)).select_related("org").get(pk=member.pk)
+    member = (
+        PartyMember.objects.select_for_update(of=("self",)).select_related("org").get(pk=member.pk)
+    )
     _check_org_write(actor, member.org)
     if not member.is_active:
         raise TransitionNotAllowed(_("The member is already inactive."))
@@ -741,7 +749,9 @@ def contact_assign(
 ) -> Contact:
     """Assign a household to a member 联户 by hand. Refused when the household lies outside the
     areas of the member's organisation, is already assigned, or the member is at quota."""
-    member = PartyMember.objects.select_for_update(of=("self",)).select_related("org").get(pk=member.pk)
+    member = (
+        PartyMember.objects.select_for_update(of=("self",)).select_related("org").get(pk=member.pk)
+    )
     household = Household.objects.get(pk=household.pk)
     _check_org_write(actor, member.org)
     _check_contactable(member, household, covered_paths(member.org))
@@ -781,7 +791,11 @@ def contact_assign(
 
 @transaction.atomic
 def contact_end(*, actor, contact: Contact, on: dt.date | None = None) -> Contact:
-    contact = Contact.objects.select_for_update(of=("self",)).select_related("member__org").get(pk=contact.pk)
+    contact = (
+        Contact.objects.select_for_update(of=("self",))
+        .select_related("member__org")
+        .get(pk=contact.pk)
+    )
     _check_org_write(actor, contact.member.org)
     if contact.ended_on is not None:
         raise TransitionNotAllowed(_("This contact has already ended."))
@@ -1188,7 +1202,9 @@ def branch_rating_propose(
         _check_org_write(actor, org)
     if not 1 <= int(stars) <= 5:
         raise DomainError(_("A branch has 1 to 5 stars."), field="stars")
-    rating = BranchStarRating.objects.select_for_update(of=("self",)).filter(org=org, year=year).first()
+    rating = (
+        BranchStarRating.objects.select_for_update(of=("self",)).filter(org=org, year=year).first()
+    )
     if rating is not None and rating.state == BranchRatingState.APPROVED:
         raise TransitionNotAllowed(_("This star grade is already approved."))
     if rating is None:
@@ -1204,7 +1220,11 @@ def branch_rating_propose(
 @transaction.atomic
 def branch_rating_approve(*, actor, rating: BranchStarRating) -> BranchStarRating:
     """Approval by the superior organisation's organiser."""
-    rating = BranchStarRating.objects.select_for_update(of=("self",)).select_related("org").get(pk=rating.pk)
+    rating = (
+        BranchStarRating.objects.select_for_update(of=("self",))
+        .select_related("org")
+        .get(pk=rating.pk)
+    )
     superior = rating.org.parent
     if superior is None:
         raise DomainError(_("The branch has no superior organisation."))
@@ -1280,7 +1300,9 @@ def model_post_claim(*, actor, post: ModelPost, member: PartyMember) -> ModelPos
 @transaction.atomic
 def model_post_release(*, actor, post: ModelPost) -> ModelPost:
     post = (
-        ModelPost.objects.select_for_update(of=("self",)).select_related("org", "holder__org").get(pk=post.pk)
+        ModelPost.objects.select_for_update(of=("self",))
+        .select_related("org", "holder__org")
+        .get(pk=post.pk)
     )
     if post.holder_id is None:
         raise TransitionNotAllowed(_("This model post is not claimed."))
@@ -1585,7 +1607,9 @@ def call_create(
 def call_sign_up(*, actor, call: Mobilisation, member: PartyMember) -> SignUp:
     from .selectors import call_eligible_members
 
-    call = Mobilisation.objects.select_for_update(of=("self",)).select_related("team").get(pk=call.pk)
+    call = (
+        Mobilisation.objects.select_for_update(of=("self",)).select_related("team").get(pk=call.pk)
+    )
     member = PartyMember.objects.select_related("org").get(pk=member.pk)
     _check_member_actor(actor, member)
     if call.status != CallStatus.OPEN:
