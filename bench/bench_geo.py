@@ -38,7 +38,7 @@ def build_index():
 
 
 def main():
-    setup_django()
+    setup_django(bench_db=True)  # the index is in memory; "db" names the run
     index = build_index()
     rnd = random.Random(7)
     span = N_SIDE * SIZE
