@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from wangge.core.audit import audit
@@ -248,17 +249,16 @@ def _names_path(area: Area) -> str:
     )
 
 
-def _relevel_subtree(area: Area, new_level: str) -> None:
-    """Set levels in a moved subtree from its new depth."""
+def _relevel_subtree(area: Area) -> None:
+    """Set the levels of a moved subtree from the depths it now has (one UPDATE per depth;
+    area_move has already refused a move that would go deeper than micro-grids)."""
     from .choices import DEPTH_LEVEL
 
-    for node in area.subtree():
-        level = DEPTH_LEVEL.get(node.depth)
-        if level is None:
-            raise DomainError(_("The area tree cannot be deeper than micro-grids."))
-        if node.level != level:
-            Area.objects.filter(pk=node.pk).update(level=level)
-    del new_level
+    for depth, level in DEPTH_LEVEL.items():
+        if depth >= area.depth:
+            Area.objects.filter(path__startswith=area.path, depth=depth).exclude(
+                level=level
+            ).update(level=level)
 
 
 @transaction.atomic
@@ -275,7 +275,7 @@ def area_move(*, actor, area: Area, new_parent: Area, note: str = "") -> Area:
         raise DomainError(_("An area cannot be moved under itself."), field="new_parent")
     if area.parent_id == new_parent.pk:
         raise DomainError(_("The area is already there."), field="new_parent")
-    max_depth = max(a.depth for a in area.subtree()) - area.depth
+    max_depth = area.subtree().aggregate(m=Max("depth"))["m"] - area.depth
     if new_parent.depth + 1 + max_depth > LEVEL_DEPTH[AreaLevel.MICROGRID]:
         raise DomainError(
             _("The moved areas would be deeper than micro-grids."), field="new_parent"
@@ -293,7 +293,7 @@ def area_move(*, actor, area: Area, new_parent: Area, note: str = "") -> Area:
     Area.objects.move(area, new_parent, pos="last-child")
     area = Area.objects.get(pk=area.pk)
     Area.objects.filter(pk=area.pk).update(parent=new_parent)
-    _relevel_subtree(area, "")
+    _relevel_subtree(area)
     area = Area.objects.get(pk=area.pk)
     rewrite_path_prefix(old_path, area.path)
     AreaChange.objects.create(

@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from wangge.accounts.choices import Capability
@@ -452,7 +451,3 @@ def department_list_apply(
         data={"tag": tag.code, "matched": record.matched, "rows": len(rows)},
     )
     return record
-
-
-def tag_counts(qs) -> dict[int, int]:
-    return dict(qs.values_list("tags").annotate(n=Count("id")).values_list("tags", "n"))
