@@ -17,6 +17,9 @@ API_MODULES = [
     "wangge.cases.api",
     "wangge.party.api",
     "wangge.disclosure.api",
+    "wangge.fieldwork.api",
+    "wangge.supervision.api",
+    "wangge.scoring.api",
 ]
 
 router = DefaultRouter()

@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "wangge.cases",
     "wangge.party",
     "wangge.disclosure",
+    "wangge.fieldwork",
+    "wangge.supervision",
+    "wangge.scoring",
 ]
 
 MIDDLEWARE = [

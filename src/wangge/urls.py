@@ -20,6 +20,9 @@ urlpatterns = [
     path("party/", include("wangge.party.urls")),
     path("disclosure/", include("wangge.disclosure.urls")),
     path("v/", include("wangge.disclosure.public_urls")),
+    path("fieldwork/", include("wangge.fieldwork.urls")),
+    path("supervision/", include("wangge.supervision.urls")),
+    path("points/", include("wangge.scoring.urls")),
     path("", include("wangge.core.urls")),
 ]
 if settings.DEBUG:

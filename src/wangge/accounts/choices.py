@@ -28,6 +28,11 @@ class Capability(models.TextChoices):
     EXPORT = "export", _("export spreadsheets")
     MANAGE_AREAS = "manage_areas", _("manage areas")
     MANAGE_POSTS = "manage_posts", _("manage posts")
+    MANAGE_PARTY = "manage_party", _("manage party organisations and members")
+    MANAGE_FIELDWORK = "manage_fieldwork", _("set fieldwork norms, campaigns and pledges")
+    SUPERVISE = "supervise", _("inspect, list problems, follow up and cross off")
+    VIEW_ASSESSMENTS = "view_assessments", _("view points, assessments and rankings")
+    MANAGE_POINTS = "manage_points", _("manage point rules, manual entries and assessments")
 
 
 _ALL = set(Capability.values)
@@ -39,6 +44,8 @@ _CHIEF = {
     Capability.IMPORT,
     Capability.EXPORT,
     Capability.MANAGE_POSTS,
+    Capability.MANAGE_FIELDWORK,
+    Capability.VIEW_ASSESSMENTS,
 }
 _WORKER = {Capability.VIEW_PEOPLE, Capability.EDIT_PEOPLE, Capability.REVEAL_ID, Capability.EXPORT}
 _HELPER = {Capability.VIEW_PEOPLE}
@@ -48,15 +55,25 @@ ROLE_CAPABILITIES: dict[str, set[str]] = {
     Role.TOWN_ADMIN: _OFFICE,
     Role.TOWN_GRID_CHIEF: _CHIEF,
     Role.VILLAGE_GRID_CHIEF: _CHIEF,
-    Role.STATIONED_CADRE: {Capability.VIEW_PEOPLE, Capability.EXPORT},
+    Role.STATIONED_CADRE: {Capability.VIEW_PEOPLE, Capability.EXPORT, Capability.VIEW_ASSESSMENTS},
     Role.GRID_WORKER: _WORKER,
     Role.GRID_WORKER_PART: _WORKER,
     Role.VOLUNTEER: _HELPER,
     Role.ELDER: _HELPER,
     Role.DEPARTMENT_STAFF: set(),
-    Role.SUPERVISOR: {Capability.VIEW_PEOPLE, Capability.EXPORT},
+    Role.SUPERVISOR: {
+        Capability.VIEW_PEOPLE,
+        Capability.EXPORT,
+        Capability.SUPERVISE,
+        Capability.VIEW_ASSESSMENTS,
+    },
     Role.DISCLOSURE_EDITOR: set(),
-    Role.PARTY_ORGANISER: {Capability.VIEW_PEOPLE, Capability.EXPORT},
+    Role.PARTY_ORGANISER: {
+        Capability.VIEW_PEOPLE,
+        Capability.EXPORT,
+        Capability.MANAGE_PARTY,
+        Capability.VIEW_ASSESSMENTS,
+    },
 }
 
 # Which area level each role's post normally sits on (checked when a post is created).

@@ -23,6 +23,7 @@ from wangge.areas.geo import locate_point, validate_point
 from wangge.areas.models import Area
 from wangge.core.audit import audit
 from wangge.core.errors import DomainError, NotFound, TransitionNotAllowed
+from wangge.core.events import emit
 
 from . import deadlines, permissions, routing
 from .choices import (
@@ -671,6 +672,8 @@ def case_escalate_overdue(*, case_id: int, now: dt.datetime | None = None) -> bo
         return False
     if case.auto_escalated_for == case.resolve_by:
         return False
+    # Announced before the escalation moves the case, so listeners see who let it run over.
+    emit("case.overdue", case=case, at=now)
     from_state = case.state
     case.warning = WarningLevel.RED
     case.auto_escalated_for = case.resolve_by
@@ -966,6 +969,7 @@ def case_resolve(*, case: Case, actor, resolution: str, photos=None) -> Case:
     )
     _save_photos(case, action, actor, photo_data)
     _bump(case, now, resolved=1, resolved_on_time=int(on_time), **{f"settled_{case.level}": 1})
+    emit("case.resolved", case=case, actor=actor, at=now, on_time=on_time)
     return case
 
 
@@ -1020,6 +1024,7 @@ def case_return_visit(*, case: Case, actor, satisfaction: str, note: str = "") -
         data={"satisfaction": satisfaction, "reopened": reopened},
     )
     _bump(case, resolved_at, return_visits=1, **{satisfaction: 1})
+    emit("case.return_visit", case=case, actor=actor, at=now, satisfaction=satisfaction)
     if reopened:
         notify(
             case,
@@ -1049,6 +1054,7 @@ def case_close(*, case: Case, actor, note: str = "") -> Case:
     )
     _bump(case, now, closed=1)
     _bump_duration(case, now, CaseDurationRollup.Measure.CLOSE)
+    emit("case.closed", case=case, actor=actor, at=now)
     return case
 
 

@@ -30,7 +30,10 @@ _MENU = [
     (_("Cases"), "cases:list", None, False),
     (_("Case KPIs"), "cases:kpis", None, False),
     (_("Party"), "party:org_list", None, False),
+    (_("Fieldwork"), "fieldwork:home", None, False),
     (_("Disclosure"), "disclosure:list", None, False),
+    (_("Supervision"), "supervision:index", Capability.SUPERVISE, False),
+    (_("Points"), "scoring:index", None, False),
     (_("Import / export"), "io:index", (Capability.IMPORT, Capability.EXPORT), False),
     (_("Administration"), "admin:index", "", True),
 ]

@@ -18,6 +18,7 @@ from wangge.areas.choices import AreaLevel
 from wangge.areas.models import Area
 from wangge.core.audit import audit
 from wangge.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
+from wangge.core.events import emit
 from wangge.people.models import Household
 
 from .choices import (
@@ -1377,6 +1378,7 @@ def need_claim(*, actor, need: Need, member: PartyMember) -> Need:
     need.claimed_at = timezone.now()
     need.save(update_fields=["status", "claimed_by", "claimed_at"])
     audit(actor=actor, verb="party.need.claim", obj=need, data={"member": member.pk})
+    emit("party.need.claimed", need=need, member=member, actor=actor, at=need.claimed_at)
     return need
 
 
@@ -1404,6 +1406,9 @@ def need_fulfil(*, actor, need: Need, result: str) -> Need:
     need.fulfilled_at = timezone.now()
     need.save(update_fields=["status", "result", "fulfilled_at"])
     audit(actor=actor, verb="party.need.fulfil", obj=need)
+    emit(
+        "party.need.fulfilled", need=need, member=need.claimed_by, actor=actor, at=need.fulfilled_at
+    )
     return need
 
 
@@ -1506,6 +1511,7 @@ def meeting_record(
         obj=meeting,
         data={"kind": kind, "present": len(present), "absent": len(absent_reasons)},
     )
+    emit("party.meeting.recorded", meeting=meeting, present=present, actor=actor, at=timezone.now())
     return meeting
 
 
