@@ -190,6 +190,17 @@ TASKS = {
 # Periodic tasks enqueued by `wangge scheduler` (started by `wangge serve`): (task, seconds).
 WANGGE_PERIODIC_TASKS = [
     ("wangge.cases.tasks.sweep_deadlines", int(os.environ.get("WANGGE_SWEEP_SECONDS", "300"))),
+    # Yesterday's daily reports and 2348 compliance (idempotent; hourly so a missed run heals).
+    ("wangge.fieldwork.tasks.close_days", 3600),
+    # Overdue supervision problems turn red and escalate, like cases.
+    ("wangge.supervision.tasks.sweep_problems", 900),
+    # Assessments of the periods that have ended, and the admonishment list (idempotent).
+    ("wangge.scoring.tasks.assess_periods", 3600),
+]
+# Behind a reverse proxy, the client address for the public forms' rate limits is taken from
+# X-Forwarded-For only when the request comes from one of these addresses (comma separated).
+WANGGE_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("WANGGE_TRUSTED_PROXIES", "").split(",") if p.strip()
 ]
 if TASK_BACKEND == "redis":
     INSTALLED_APPS += ["django_rq"]
