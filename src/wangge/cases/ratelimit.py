@@ -6,14 +6,7 @@ import hashlib
 
 from django.core.cache import cache
 
-
-def client_ip(request) -> str:
-    # Behind the load balancer the proxy's own address is REMOTE_ADDR; the deployment sets
-    # X-Forwarded-For. Take the last hop the proxy added, not a client-supplied first value.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
+from wangge.core.clientip import client_ip  # noqa: F401 - imported from here by callers
 
 
 def hit(scope: str, ident: str, *, limit: int, window: int) -> bool:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
+from wangge.core.clientip import client_ip
 from wangge.core.errors import DomainError
 
 from . import selectors, services
@@ -40,8 +41,8 @@ def case_report_url(village) -> str:
 
 
 def _client_ip(request) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is forgeable unless the proxy in front is trusted.
-    return request.META.get("REMOTE_ADDR") or None
+    # X-Forwarded-For is believed only from settings.WANGGE_TRUSTED_PROXIES.
+    return client_ip(request) or None
 
 
 @require_GET
