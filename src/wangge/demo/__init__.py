@@ -87,6 +87,7 @@ def build(
     reset: bool = False,
     today: dt.date | None = None,
     options: dict | None = None,
+    print_logins: bool = True,
 ) -> BuildResult:
     """Build a demo preset (tiny, town, county) into the database, in one transaction.
 
@@ -132,7 +133,7 @@ def build(
         context=ctx,
     )
     if stdout is not None:
-        for line in summary_lines(result):
+        for line in summary_lines(result, logins=print_logins):
             _write(stdout, line)
     return result
 
@@ -142,13 +143,14 @@ def _write(stdout, line: str) -> None:
     stdout.write(line + "\n")
 
 
-def summary_lines(result: BuildResult) -> list[str]:
+def summary_lines(result: BuildResult, *, logins: bool = True) -> list[str]:
     lines = [f"演示数据 / demo data: preset={result.preset} seed={result.seed}"]
     width = max(len(k) for k in result.counts)
     for label, n in result.counts.items():
         lines.append(f"  {label:<{width}}  {n:>8}")
     lines.append(f"用时 / elapsed: {result.seconds:.1f} s")
-    lines.extend(login_lines())
+    if logins:
+        lines.extend(login_lines())
     return lines
 
 

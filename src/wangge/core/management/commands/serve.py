@@ -42,7 +42,8 @@ class Command(BaseCommand):
             from wangge import demo
 
             try:
-                demo.build(preset=preset, seed=1, stdout=self.stdout)
+                # The logins are printed once, under the URL below.
+                demo.build(preset=preset, seed=1, stdout=self.stdout, print_logins=False)
                 demo_loaded = True
             except demo.DemoDataExists as exc:
                 self.stdout.write(f"演示数据未加载 / demo not loaded: {exc}")
