@@ -9,6 +9,9 @@ class OrgKind(models.TextChoices):
     VILLAGE_COMMITTEE = "village_committee", _("village party committee")
     GENERAL_BRANCH = "general_branch", _("general party branch")
     VILLAGE_BRANCH = "village_branch", _("village party branch")
+    # 机关支部: the branch of the town's own staff (乡直机关党支部), under the town committee,
+    # whose members (town officials, in service) report in 双报到 to communities.
+    ORGAN_BRANCH = "organ_branch", _("town organ party branch")
     GRID_BRANCH = "grid_branch", _("grid party branch")
     PARTY_GROUP = "party_group", _("party group")
     CENTRAL_HOUSEHOLD = "central_household", _("party member central household")
@@ -20,6 +23,7 @@ ALLOWED_PARENT_KINDS: dict[str, tuple[str | None, ...]] = {
     OrgKind.VILLAGE_COMMITTEE: (OrgKind.TOWN_COMMITTEE,),
     OrgKind.GENERAL_BRANCH: (OrgKind.TOWN_COMMITTEE, OrgKind.VILLAGE_COMMITTEE),
     OrgKind.VILLAGE_BRANCH: (OrgKind.TOWN_COMMITTEE,),
+    OrgKind.ORGAN_BRANCH: (OrgKind.TOWN_COMMITTEE,),
     OrgKind.GRID_BRANCH: (
         OrgKind.VILLAGE_COMMITTEE,
         OrgKind.GENERAL_BRANCH,
@@ -30,6 +34,7 @@ ALLOWED_PARENT_KINDS: dict[str, tuple[str | None, ...]] = {
         OrgKind.GENERAL_BRANCH,
         OrgKind.VILLAGE_BRANCH,
         OrgKind.GRID_BRANCH,
+        OrgKind.ORGAN_BRANCH,
     ),
     OrgKind.CENTRAL_HOUSEHOLD: (
         OrgKind.VILLAGE_BRANCH,
@@ -45,6 +50,7 @@ BRANCH_KINDS = (
     OrgKind.GENERAL_BRANCH,
     OrgKind.VILLAGE_BRANCH,
     OrgKind.GRID_BRANCH,
+    OrgKind.ORGAN_BRANCH,
 )
 
 # Village-level organisations: the ones merged in 大村制 and rated in 评星定级.

@@ -289,6 +289,8 @@ class PartyDemo:
         return joined
 
     def _member(self, org: PartyOrg, level: int, **fields) -> PartyMember:
+        if org.kind == OrgKind.ORGAN_BRANCH:
+            fields["is_in_service"] = True  # as services.member_create: town staff serve
         m = PartyMember(
             org=org,
             area_path=org.area_path,
@@ -420,7 +422,7 @@ class PartyDemo:
             committee = self._org(None, f"{town.name}党委", OrgKind.TOWN_COMMITTEE, town)
             self.town_orgs[town.pk] = committee
             self.organ_orgs[town.pk] = self._org(
-                committee, f"{town.name}机关党支部", OrgKind.VILLAGE_BRANCH, town
+                committee, f"{town.name}机关党支部", OrgKind.ORGAN_BRANCH, town
             )
         for village, n_groups in zip(villages, per_village, strict=True):
             grids = ordinary[village.pk] or self.grids_by_village[village.pk]

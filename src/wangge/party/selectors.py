@@ -13,14 +13,32 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from wangge.accounts.choices import Role
-from wangge.accounts.selectors import _minimal, active_posts
+from wangge.accounts.choices import ROLE_CAPABILITIES, Capability, Role
+from wangge.accounts.selectors import _minimal, active_posts, user_scope
 from wangge.people.models import Household, Tag
 
 from .choices import BRANCH_KINDS, NeedStatus, RatingState
@@ -33,11 +51,14 @@ from .models import (
     Need,
     PartyMember,
     PartyOrg,
+    ServiceRecord,
     SignUp,
     StarRating,
+    Team,
 )
 
-# Posts whose holders may read the party network of their subtree.
+# Posts whose holders may read the party network of their subtree (besides every post that
+# may manage it, see Capability.MANAGE_PARTY).
 PARTY_READ_ROLES = frozenset(
     {
         Role.COUNTY_ADMIN,
@@ -49,8 +70,11 @@ PARTY_READ_ROLES = frozenset(
         Role.PARTY_ORGANISER,
     }
 )
-# Posts whose holders may change the party network of their subtree.
-PARTY_WRITE_ROLES = frozenset({Role.COUNTY_ADMIN, Role.PARTY_ORGANISER})
+
+
+def _manages_party(role: str) -> bool:
+    return Capability.MANAGE_PARTY in ROLE_CAPABILITIES.get(role, ())
+
 
 # Contact households per member 联户 (seed 004: 每户联系服务10—20户), unless an organisation or
 # one of its ancestors sets its own quota.
@@ -106,6 +130,10 @@ class PartyScope:
 
 
 def party_scope(user, *, write: bool = False) -> PartyScope:
+    """Read scope: posts with a party-reading role or the MANAGE_PARTY capability, plus the
+    organisations the user runs. Write scope (who may manage organisations, members, contacts,
+    meetings, teams…): the subtrees where the user holds Capability.MANAGE_PARTY (party
+    organiser, town office, county administrator), plus the organisations the user runs."""
     if not getattr(user, "is_authenticated", False):
         return PartyScope(())
     if user.is_superuser:
@@ -114,8 +142,14 @@ def party_scope(user, *, write: bool = False) -> PartyScope:
     cached = getattr(user, attr, None)
     if cached is not None:
         return cached
-    roles = PARTY_WRITE_ROLES if write else PARTY_READ_ROLES
-    area_paths = _minimal(p.area.path for p in active_posts(user) if p.role in roles)
+    if write:
+        area_paths = user_scope(user, Capability.MANAGE_PARTY).paths or ()
+    else:
+        area_paths = _minimal(
+            p.area.path
+            for p in active_posts(user)
+            if p.role in PARTY_READ_ROLES or _manages_party(p.role)
+        )
     orgs = list(
         PartyOrg.objects.filter(organisers=user, is_active=True).values_list("path", "area_path")
     )
@@ -126,6 +160,19 @@ def party_scope(user, *, write: bool = False) -> PartyScope:
     )
     setattr(user, attr, scope)
     return scope
+
+
+def can_manage_party_area(user, path: str) -> bool:
+    """Whether the user holds Capability.MANAGE_PARTY over an area (not merely runs an
+    organisation there): needed for what has no organisation above it yet, such as a town
+    committee."""
+    return user_scope(user, Capability.MANAGE_PARTY).covers(path)
+
+
+def can_manage_org(user, org: PartyOrg) -> bool:
+    """Whether the user may change this organisation's subtree (members, contacts, meetings,
+    teams, model posts): MANAGE_PARTY over its area, or an organiser of it or one above it."""
+    return party_scope(user, write=True).covers_org(org)
 
 
 def member_of_user(user) -> PartyMember | None:
@@ -159,7 +206,8 @@ def is_org_organiser(user, org: PartyOrg) -> bool:
     """Whether the user runs this very organisation (not merely a superior one): listed as one
     of its organisers, or holding the party-organiser post on its area when it is the top
     organisation of that area (the town post runs the town committee, a village post the
-    village committee). A superuser counts as every organisation's organiser."""
+    village committee) with the MANAGE_PARTY capability. A superuser counts as every
+    organisation's organiser."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     if user.is_superuser:
@@ -171,7 +219,7 @@ def is_org_organiser(user, org: PartyOrg) -> bool:
         != org.area_id
     )
     return top_of_area and any(
-        p.role == Role.PARTY_ORGANISER and p.area_id == org.area_id for p in active_posts(user)
+        _manages_party(p.role) and p.area_id == org.area_id for p in active_posts(user)
     )
 
 
@@ -329,17 +377,7 @@ def key_households_not_visited(*, user, days: int, area=None, now=None) -> Query
 
 def members_over_quota(*, user) -> list[PartyMember]:
     """Active members holding more contact households than their organisation's maximum."""
-    members = list(
-        members_for_user(user=user).filter(is_active=True, contact_count__gt=0).order_by("id")
-    )
-    quotas: dict[int, tuple[int, int]] = {}
-    out = []
-    for m in members:
-        if m.org_id not in quotas:
-            quotas[m.org_id] = contact_quota(m.org)
-        if m.contact_count > quotas[m.org_id][1]:
-            out.append(m)
-    return out
+    return sorted(_over_quota(members_for_user(user=user)), key=lambda m: m.pk)
 
 
 @dataclass(frozen=True)
@@ -498,3 +536,285 @@ class Turnout:
 def call_turnout(call: Mobilisation) -> Turnout:
     counts = call.signups.aggregate(signed=Count("id"), out=Count("id", filter=Q(turned_out=True)))
     return Turnout(call_eligible_members(call).count(), counts["signed"], counts["out"])
+
+
+# -- pages: 双报到, model posts, needs, meetings, teams and calls, coverage -----------------
+
+
+def community_get(*, user, pk):
+    """A village-level area (村/社区) whose 双报到 page the user may see: any post over it, or
+    a party scope covering it."""
+    from wangge.areas.choices import AreaLevel
+    from wangge.areas.models import Area
+
+    area = get_object_or_404(Area, pk=pk, level=AreaLevel.VILLAGE)
+    if not (user_scope(user).covers(area.path) or party_scope(user).covers_area(area.path)):
+        raise Http404
+    return area
+
+
+def communities_for_user(*, user) -> QuerySet:
+    """Villages and communities in the user's scope with the number of members who reported in
+    and their service hours."""
+    from wangge.areas.choices import AreaLevel
+    from wangge.areas.models import Area
+
+    active = DualRegistration.objects.filter(community=OuterRef("pk"), ended_on__isnull=True)
+    hours = (
+        ServiceRecord.objects.filter(registration__community=OuterRef("pk"))
+        .order_by()
+        .values("registration__community")
+        .annotate(h=Sum("hours"))
+        .values("h")
+    )
+    return (
+        Area.objects.filter(level=AreaLevel.VILLAGE)
+        .filter(user_scope(user).q("path") | party_scope(user).q("path", None))
+        .select_related("parent")
+        .annotate(
+            registered=Subquery(
+                active.order_by().values("community").annotate(n=Count("pk")).values("n")
+            ),
+            service_hours=Subquery(hours),
+        )
+        .order_by("path")
+    )
+
+
+def registrations_with_hours(community) -> QuerySet[DualRegistration]:
+    """Who reported in to a community (active first), with their service hours there."""
+    return (
+        DualRegistration.objects.filter(community=community)
+        .select_related("member", "member__org")
+        .annotate(
+            service_count=Count("services"),
+            service_hours=Coalesce(Sum("services__hours"), Decimal("0")),
+            last_service=Max("services__date"),
+        )
+        .order_by(F("ended_on").desc(nulls_first=True), "member__name", "id")
+    )
+
+
+def model_posts_visible(*, user) -> QuerySet[ModelPost]:
+    """Model posts in the user's party scope, and the ones a member may claim: of their
+    organisation, one above it or one below it."""
+    q = Q(pk__in=model_posts_for_user(user=user).values("pk"))
+    me = member_of_user(user)
+    if me is not None:
+        q |= Q(org__path__in=ancestor_paths(me.org.path)) | Q(org__path__startswith=me.org.path)
+    return ModelPost.objects.filter(q, is_active=True).select_related("org", "holder")
+
+
+def needs_in_org(qs: QuerySet[Need], org: PartyOrg) -> QuerySet[Need]:
+    q = Q(pk__in=[])
+    for p in covered_paths(org):
+        q |= Q(area_path__startswith=p)
+    return qs.filter(q)
+
+
+def meetings_of_org(*, user, org: PartyOrg) -> QuerySet[Meeting]:
+    return meetings_for_user(user=user).filter(org__path__startswith=org.path)
+
+
+def meeting_get(*, user, pk) -> Meeting:
+    return get_object_or_404(meetings_for_user(user=user), pk=pk)
+
+
+def teams_for_user(*, user) -> QuerySet[Team]:
+    scope = party_scope(user)
+    q = scope.q("org__area_path", "org__path")
+    me = member_of_user(user)
+    if me is not None:
+        q |= Q(members=me)
+    return (
+        Team.objects.filter(pk__in=Team.objects.filter(q).values("pk"), is_active=True)
+        .select_related("org", "leader")
+        .annotate(member_count=Count("members", distinct=True))
+        .order_by("org__path", "name")
+    )
+
+
+def calls_for_member(member: PartyMember) -> QuerySet[Mobilisation]:
+    """Calls that go to a member: to an area above (or at) the member's, or to their team."""
+    area_prefixes = [member.area_path[:i] for i in range(4, len(member.area_path) + 1, 4)]
+    return Mobilisation.objects.filter(
+        Q(team__isnull=True, area_path__in=area_prefixes) | Q(team__members=member)
+    )
+
+
+def calls_visible(*, user) -> QuerySet[Mobilisation]:
+    q = Q(pk__in=calls_for_user(user=user).values("pk"))
+    me = member_of_user(user)
+    if me is not None:
+        q |= Q(pk__in=calls_for_member(me).values("pk"))
+    return (
+        Mobilisation.objects.filter(q)
+        .select_related("area", "team")
+        .annotate(
+            signed_up=Count("signups", distinct=True),
+            turned_out=Count("signups", filter=Q(signups__turned_out=True), distinct=True),
+        )
+    )
+
+
+def call_get(*, user, pk) -> Mobilisation:
+    return get_object_or_404(calls_visible(user=user), pk=pk)
+
+
+# -- visits due and coverage -------------------------------------------------------------------
+
+# A contact member should have been in touch with a key household 重点户 within this many days,
+# and with any other household within VISIT_DAYS (settings WANGGE_PARTY_KEY_VISIT_DAYS and
+# WANGGE_PARTY_VISIT_DAYS override them).
+KEY_VISIT_DAYS = 30
+VISIT_DAYS = 90
+
+
+def visit_days() -> tuple[int, int]:
+    """(key households, other households): days after which a visit is due."""
+    return (
+        int(getattr(settings, "WANGGE_PARTY_KEY_VISIT_DAYS", KEY_VISIT_DAYS)),
+        int(getattr(settings, "WANGGE_PARTY_VISIT_DAYS", VISIT_DAYS)),
+    )
+
+
+def _is_key():
+    return Exists(Tag.objects.filter(households=OuterRef("pk"), is_key=True))
+
+
+def member_households_due(member: PartyMember, now=None) -> QuerySet[Household]:
+    """A member's contact households, each with `is_key`, `last_contact_at` and `visit_due`
+    (never contacted, or not within the interval for its kind)."""
+    now = now or timezone.now()
+    key_days, days = visit_days()
+    key_since, since = now - dt.timedelta(days=key_days), now - dt.timedelta(days=days)
+    return (
+        member_households(member)
+        .annotate(is_key=_is_key())
+        .annotate(
+            visit_due=Case(
+                When(last_contact_at__isnull=True, then=Value(True)),
+                When(is_key=True, last_contact_at__lt=key_since, then=Value(True)),
+                When(is_key=False, last_contact_at__lt=since, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+    )
+
+
+def contact_quotas(org_ids) -> dict[int, tuple[int, int]]:
+    """contact_quota for many organisations in two queries: the organisations' paths and the
+    few organisations that set a quota."""
+    paths = dict(PartyOrg.objects.filter(pk__in=list(org_ids)).values_list("pk", "path"))
+    rows = PartyOrg.objects.filter(
+        Q(contact_quota_min__isnull=False) | Q(contact_quota_max__isnull=False)
+    ).values_list("path", "contact_quota_min", "contact_quota_max")
+    setting = {p: (mn, mx) for p, mn, mx in rows}
+    default = getattr(settings, "WANGGE_PARTY_CONTACT_QUOTA", DEFAULT_CONTACT_QUOTA)
+    out = {}
+    for pk, path in paths.items():
+        lo = hi = None
+        for p in reversed(ancestor_paths(path)):
+            mn, mx = setting.get(p, (None, None))
+            lo = mn if lo is None else lo
+            hi = mx if hi is None else hi
+        out[pk] = (default[0] if lo is None else lo, default[1] if hi is None else hi)
+    return out
+
+
+def _over_quota(members: QuerySet[PartyMember]) -> list[PartyMember]:
+    members = list(members.filter(is_active=True, contact_count__gt=0).order_by("org__path", "id"))
+    quotas = contact_quotas({m.org_id for m in members})
+    out = []
+    for m in members:
+        m.quota_max = quotas[m.org_id][1]
+        if m.contact_count > m.quota_max:
+            out.append(m)
+    return out
+
+
+@dataclass(frozen=True)
+class OrgCoverage:
+    """The coverage check of an organisation's areas 联户覆盖."""
+
+    households: int
+    covered: int
+    key_households: int
+    key_not_visited: int
+    members: int
+    members_without_contacts: int
+    members_over_quota: int
+    days: int
+
+    @property
+    def uncovered(self) -> int:
+        return self.households - self.covered
+
+    @property
+    def rate(self) -> float:
+        return round(100 * self.covered / self.households, 1) if self.households else 0.0
+
+
+def org_households(*, user, org: PartyOrg) -> QuerySet[Household]:
+    """Households of the areas an organisation serves, inside the user's party scope."""
+    q = Q(pk__in=[])
+    for p in covered_paths(org):
+        q |= Q(area_path__startswith=p)
+    return _households_in_scope(user).filter(q)
+
+
+def org_members(*, user, org: PartyOrg) -> QuerySet[PartyMember]:
+    return members_for_user(user=user).filter(org__path__startswith=org.path, is_active=True)
+
+
+def org_uncovered(*, user, org) -> QuerySet[Household]:
+    return (
+        org_households(user=user, org=org)
+        .exclude(Exists(_active_contact()))
+        .select_related("grid", "head")
+    )
+
+
+def org_key_not_visited(*, user, org, days: int, now=None) -> QuerySet[Household]:
+    """Key-tagged households of the organisation's areas whose contact member has not been in
+    touch for `days` days, or that have no contact member."""
+    since = (now or timezone.now()) - dt.timedelta(days=days)
+    recent = Contact.objects.filter(
+        household=OuterRef("pk"), ended_on__isnull=True, last_contact_at__gte=since
+    )
+    active = Contact.objects.filter(household=OuterRef("pk"), ended_on__isnull=True)
+    return (
+        org_households(user=user, org=org)
+        .filter(_is_key())
+        .exclude(Exists(recent))
+        .select_related("grid", "head")
+        .annotate(
+            contact_member=Subquery(active.values("member__name")[:1]),
+            last_contact_at=Subquery(active.values("last_contact_at")[:1]),
+        )
+    )
+
+
+def org_over_quota(*, user, org) -> list[PartyMember]:
+    return _over_quota(org_members(user=user, org=org))
+
+
+def org_coverage(*, user, org: PartyOrg, days: int, now=None) -> OrgCoverage:
+    households = org_households(user=user, org=org)
+    members = org_members(user=user, org=org)
+    counts = households.aggregate(
+        total=Count("pk"),
+        covered=Count("pk", filter=Q(Exists(_active_contact()))),
+        key=Count("pk", filter=Q(_is_key())),
+    )
+    return OrgCoverage(
+        households=counts["total"],
+        covered=counts["covered"],
+        key_households=counts["key"],
+        key_not_visited=org_key_not_visited(user=user, org=org, days=days, now=now).count(),
+        members=members.count(),
+        members_without_contacts=members.filter(contact_count=0).count(),
+        members_over_quota=len(org_over_quota(user=user, org=org)),
+        days=days,
+    )

@@ -62,6 +62,7 @@ from .models import (
 from .selectors import (
     ancestor_paths,
     branch_of,
+    can_manage_party_area,
     contact_quota,
     covered_paths,
     is_org_organiser,
@@ -75,7 +76,8 @@ def _uid(actor):
 
 
 def _check_org_write(actor, org: PartyOrg) -> None:
-    """The actor may change this organisation's subtree (None = system)."""
+    """The actor may change this organisation's subtree (None = system): Capability.MANAGE_PARTY
+    over its area, or an organiser of it or of one above it (see selectors.party_scope)."""
     if actor is None:
         return
     if not party_scope(actor, write=True).covers_org(org):
@@ -179,8 +181,15 @@ def org_create(
                 % {"name": name, "parent": parent.name},
                 field="area",
             )
-    else:
-        _check_area_write(actor, area.path)
+    elif actor is not None and not can_manage_party_area(actor, area.path):
+        # A root (a town committee) needs the capability itself: running an organisation
+        # somewhere in the area is not enough.
+        raise PermissionDenied(_("You cannot manage the party network of this area."))
+    if kind == OrgKind.ORGAN_BRANCH and (parent is None or area.pk != parent.area_id):
+        raise DomainError(
+            _("A town organ party branch belongs to the town of its town committee."),
+            field="area",
+        )
     _check_quota(contact_quota_min, contact_quota_max)
     areas = _clean_areas(area, areas)
     if PartyOrg.objects.filter(parent=parent, name=name).exists():
@@ -431,6 +440,12 @@ def org_dissolve(*, actor, org: PartyOrg, note: str = "") -> PartyOrg:
 # -- members ------------------------------------------------------------------------------
 
 
+def in_organ_branch(org: PartyOrg) -> bool:
+    """Whether an organisation is a town organ branch 机关支部 or lies under one."""
+    branch = branch_of(org)
+    return branch is not None and branch.kind == OrgKind.ORGAN_BRANCH
+
+
 def _member_org(org: PartyOrg) -> PartyOrg:
     if not org.is_active:
         raise DomainError(_("%(org)s is dissolved.") % {"org": org.name}, field="org")
@@ -478,6 +493,8 @@ def member_create(
         phone = phone or resident.phone
     if user is not None and PartyMember.objects.filter(user=user).exists():
         raise DomainError(_("This user is already linked to a party member."), field="user")
+    if org.kind == OrgKind.ORGAN_BRANCH:
+        is_in_service = True  # town officials are in-service members by definition
     member = PartyMember.objects.create(
         org=org,
         area_path=org.area_path,
@@ -648,7 +665,9 @@ def dual_register(
     member = PartyMember.objects.select_related("org", "user").get(pk=member.pk)
     if actor is not None and actor != member.user:
         _check_org_write(actor, member.org)
-    if not member.is_in_service:
+    if not member.is_active:
+        raise DomainError(_("%(member)s is not an active member.") % {"member": member.name})
+    if not (member.is_in_service or in_organ_branch(member.org)):
         raise DomainError(_("Only in-service members report in to a community."), field="member")
     if community.level != AreaLevel.VILLAGE:
         raise DomainError(_("Members report in to a village or community."), field="community")
@@ -1432,8 +1451,23 @@ def need_convert_to_case(*, actor, need: Need, note: str = "") -> Need:
     report = _case_report()
     if report is None:
         raise DomainError(_("Cases cannot be reported from here yet."), code="unavailable")
-    description = need.description + (("\n" + note.strip()) if note and note.strip() else "")
-    case = report(actor=actor, household=need.household, description=description)
+    from wangge.accounts.selectors import user_scope
+
+    note = _text(note, field="note", max_length=500)
+    description = need.description + (("\n" + note) if note else "")
+    # A member without a post over the household reports on the system's behalf (the party
+    # check above is the permission); staff with a post report as themselves.
+    staff = (
+        actor if actor is not None and user_scope(actor).covers(need.household.area_path) else None
+    )
+    case = report(
+        actor=staff,
+        source="staff",
+        household=need.household,
+        description=description,
+        reporter_name=need.claimed_by.name,
+        reporter_phone=need.claimed_by.phone,
+    )
     need.status = NeedStatus.CONVERTED
     need.case_id = getattr(case, "pk", None)
     need.save(update_fields=["status", "case_id"])

@@ -68,8 +68,11 @@ def test_my_page_claim_fulfil_and_visit(client, net):
     assert Contact.objects.get(household=hh).last_contact_at is not None
 
 
-def test_my_page_without_member_is_404(client, net):
-    assert _login(client, net.va_organiser).get(reverse("party:me")).status_code == 404
+def test_my_page_without_member_is_a_friendly_page(client, net):
+    r = _login(client, net.va_organiser).get(reverse("party:me"))
+    assert r.status_code == 200
+    assert "party/not_member.html" in [t.name for t in r.templates]
+    assert reverse("home") in r.content.decode()
 
 
 def test_org_list(client, net):
