@@ -4,7 +4,7 @@ the services (a refused transition answers 409 with a stable code)."""
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -13,15 +13,18 @@ from rest_framework.response import Response
 from . import selectors, services
 from .choices import (
     Action,
+    ContributionBasis,
     DecisionKind,
     DecisionStage,
     IssueKind,
     IssueSource,
     MajorityRule,
+    ProjectKind,
     QuorumRule,
+    VotingBody,
 )
 from .filters import DecisionFilter, DisclosureFilter, FeedbackFilter, IssueFilter
-from .models import Decision, Disclosure, DisclosureItem, Feedback, FocalIssue
+from .models import Decision, Disclosure, DisclosureItem, Feedback, FocalIssue, OneMatterPlan
 
 # --- serializers -----------------------------------------------------------------------------
 
@@ -85,8 +88,32 @@ class FileSerializer(serializers.Serializer):
     file = serializers.FileField()
 
 
+class OneMatterPlanSerializer(serializers.ModelSerializer):
+    raised = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = OneMatterPlan
+        fields = [
+            "project_kind",
+            "budget",
+            "other_funding",
+            "basis",
+            "contribution",
+            "contribution_cap",
+            "contributors",
+            "raised",
+            "labour_days",
+            "labour_cap",
+            "labourers",
+            "exemptions",
+            "voting_body",
+        ]
+        read_only_fields = fields
+
+
 class DecisionSerializer(serializers.ModelSerializer):
     steps = serializers.SerializerMethodField()
+    plan = serializers.SerializerMethodField()
 
     class Meta:
         model = Decision
@@ -111,8 +138,14 @@ class DecisionSerializer(serializers.ModelSerializer):
             "result",
             "result_published_at",
             "steps",
+            "plan",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(OneMatterPlanSerializer(allow_null=True))
+    def get_plan(self, obj) -> dict | None:
+        plan = getattr(obj, "plan", None) if obj.kind == DecisionKind.ONE_MATTER else None
+        return OneMatterPlanSerializer(plan).data if plan is not None else None
 
     def get_steps(self, obj) -> list[dict]:
         return [
@@ -135,8 +168,40 @@ class DecisionCreateSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class OneMatterCreateSerializer(serializers.Serializer):
+    village = serializers.IntegerField()
+    title = serializers.CharField(max_length=200)
+    project_kind = serializers.ChoiceField(ProjectKind.choices)
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    budget = serializers.DecimalField(max_digits=14, decimal_places=2)
+    other_funding = serializers.DecimalField(max_digits=14, decimal_places=2, default=0)
+    basis = serializers.ChoiceField(ContributionBasis.choices)
+    contribution = serializers.DecimalField(max_digits=10, decimal_places=2)
+    contribution_cap = serializers.DecimalField(
+        max_digits=10, decimal_places=2, required=False, allow_null=True, default=None
+    )
+    contributors = serializers.IntegerField(min_value=0)
+    labour_days = serializers.IntegerField(min_value=0, default=0)
+    labour_cap = serializers.IntegerField(
+        min_value=0, required=False, allow_null=True, default=None
+    )
+    labourers = serializers.IntegerField(min_value=0, default=0)
+    exemptions = serializers.CharField(required=False, allow_blank=True, default="")
+    voting_body = serializers.ChoiceField(VotingBody.choices)
+    majority_rule = serializers.ChoiceField(MajorityRule.choices, required=False, default=None)
+    held_on = serializers.DateField()
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class StageSerializer(serializers.Serializer):
-    stage = serializers.ChoiceField([DecisionStage.DISCUSSED, DecisionStage.REVIEWED])
+    stage = serializers.ChoiceField(
+        [
+            DecisionStage.DISCUSSED,
+            DecisionStage.REVIEWED,
+            DecisionStage.ANNOUNCED,
+            DecisionStage.TOWN_APPROVED,
+        ]
+    )
     held_on = serializers.DateField()
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -332,6 +397,14 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         data = _valid(DecisionCreateSerializer, request)
         data["village"] = _village(request, data["village"], Action.DECIDE)
         return self._out(services.decision_create(actor=request.user, **data), 201)
+
+    @extend_schema(request=OneMatterCreateSerializer, responses={201: DecisionSerializer})
+    @action(detail=False, methods=["post"], url_path="one-matter")
+    def one_matter(self, request):
+        """一事一议: a public-welfare project with its plan of contributions."""
+        data = _valid(OneMatterCreateSerializer, request)
+        data["village"] = _village(request, data["village"], Action.DECIDE)
+        return self._out(services.one_matter_create(actor=request.user, **data), 201)
 
     @extend_schema(request=StageSerializer, responses=DecisionSerializer)
     @action(detail=True, methods=["post"])

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -50,15 +53,19 @@ class DecisionStage(models.TextChoices):
     """四议两公开: 党支部提议 → 两委会商议 → 党员大会审议 → 村民代表会议决议 → 决议公开 → 结果公开."""
 
     PROPOSED = "proposed", _("proposed by the party branch")
+    # 一事一议 only: the plan is announced before the villagers' meeting 提前公告.
+    ANNOUNCED = "announced", _("plan announced before the meeting")
     DISCUSSED = "discussed", _("discussed by the two committees")
     REVIEWED = "reviewed", _("reviewed by the party members' meeting")
     PASSED = "passed", _("passed by the villagers' representatives")
     REJECTED = "rejected", _("rejected by the villagers' representatives")
+    # 一事一议 only: the town government reviews the adopted plan 乡镇审核.
+    TOWN_APPROVED = "town_approved", _("plan approved by the town government")
     RESOLUTION_PUBLISHED = "resolution_published", _("resolution published")
     RESULT_PUBLISHED = "result_published", _("implementation result published")
 
 
-# The only way forward from each stage; a stage can never be skipped.
+# The only way forward from each stage of 四议两公开; a stage can never be skipped.
 DECISION_NEXT = {
     DecisionStage.PROPOSED: DecisionStage.DISCUSSED,
     DecisionStage.DISCUSSED: DecisionStage.REVIEWED,
@@ -68,6 +75,137 @@ DECISION_NEXT = {
 }
 # Stages the public may see (the resolution is published; 两公开).
 PUBLIC_DECISION_STAGES = (DecisionStage.RESOLUTION_PUBLISHED, DecisionStage.RESULT_PUBLISHED)
+# Stages at or after the vote (a decision made, passed or not).
+VOTED_DECISION_STAGES = (
+    DecisionStage.PASSED,
+    DecisionStage.REJECTED,
+    DecisionStage.TOWN_APPROVED,
+    *PUBLIC_DECISION_STAGES,
+)
+
+
+@dataclass(frozen=True)
+class DecisionTemplate:
+    """The road a kind of decision takes. `path` lists the stages in order, None standing for
+    the vote (passed or rejected); `advance` are the stages recorded with a plain dated step
+    (decision_advance); the vote comes after `vote_after` and the resolution is published
+    after `publish_after`. `labels` override the stage names where the kind words them
+    differently."""
+
+    kind: str
+    path: tuple
+    advance: tuple
+    vote_after: str
+    publish_after: str
+    labels: dict = field(default_factory=dict)
+
+    def next_stage(self, stage: str) -> str | None:
+        """The stage that follows `stage` (None after the vote's place: the vote decides)."""
+        if stage == self.vote_after or stage == DecisionStage.REJECTED:
+            return None
+        if stage == DecisionStage.PASSED:
+            i = self.path.index(None)
+        elif stage in self.path:
+            i = self.path.index(stage)
+        else:
+            return None
+        return self.path[i + 1] if i + 1 < len(self.path) else None
+
+    def label(self, stage: str) -> str:
+        return self.labels.get(stage) or DecisionStage(stage).label
+
+
+FOUR_DISCUSSIONS_TEMPLATE = DecisionTemplate(
+    kind=DecisionKind.FOUR_DISCUSSIONS,
+    path=(
+        DecisionStage.PROPOSED,
+        DecisionStage.DISCUSSED,
+        DecisionStage.REVIEWED,
+        None,
+        DecisionStage.RESOLUTION_PUBLISHED,
+        DecisionStage.RESULT_PUBLISHED,
+    ),
+    advance=(DecisionStage.DISCUSSED, DecisionStage.REVIEWED),
+    vote_after=DecisionStage.REVIEWED,
+    publish_after=DecisionStage.PASSED,
+)
+# 一事一议 (村民一事一议筹资筹劳管理办法): the villagers' committee, led by the party branch,
+# proposes the project and its plan of contributions 筹资筹劳方案; the plan is announced before
+# the meeting; the villagers' meeting (or the representatives' meeting) votes; the town
+# government reviews the adopted plan; then the plan and, later, the use of the money and
+# labour are published.
+ONE_MATTER_TEMPLATE = DecisionTemplate(
+    kind=DecisionKind.ONE_MATTER,
+    path=(
+        DecisionStage.PROPOSED,
+        DecisionStage.ANNOUNCED,
+        None,
+        DecisionStage.TOWN_APPROVED,
+        DecisionStage.RESOLUTION_PUBLISHED,
+        DecisionStage.RESULT_PUBLISHED,
+    ),
+    advance=(DecisionStage.ANNOUNCED, DecisionStage.TOWN_APPROVED),
+    vote_after=DecisionStage.ANNOUNCED,
+    publish_after=DecisionStage.TOWN_APPROVED,
+    labels={
+        DecisionStage.PROPOSED: _("plan proposed by the villagers' committee"),
+        DecisionStage.PASSED: _("passed by the villagers' meeting"),
+        DecisionStage.REJECTED: _("rejected by the villagers' meeting"),
+        DecisionStage.RESOLUTION_PUBLISHED: _("adopted plan published"),
+        DecisionStage.RESULT_PUBLISHED: _("use of the money and labour published"),
+    },
+)
+DECISION_TEMPLATES = {t.kind: t for t in (FOUR_DISCUSSIONS_TEMPLATE, ONE_MATTER_TEMPLATE)}
+
+
+def decision_template(kind: str) -> DecisionTemplate:
+    return DECISION_TEMPLATES.get(kind, FOUR_DISCUSSIONS_TEMPLATE)
+
+
+class ProjectKind(models.TextChoices):
+    """What a 一事一议 project may be: village public works the villagers benefit from."""
+
+    IRRIGATION = "irrigation", _("small farmland irrigation works")
+    ROAD = "road", _("village road")
+    AFFORESTATION = "afforestation", _("tree planting")
+    LAND = "land", _("land improvement")
+    SANITATION = "sanitation", _("water supply and sanitation")
+    OTHER = "other", _("other public-welfare project")
+
+
+class ContributionBasis(models.TextChoices):
+    """筹资 is raised per person 按人 or per household 按户."""
+
+    PERSON = "person", _("per person")
+    HOUSEHOLD = "household", _("per household")
+
+
+class VotingBody(models.TextChoices):
+    """Who votes on a 一事一议 plan."""
+
+    VILLAGERS = "villagers", _("villagers' meeting (villagers aged 18 and over)")
+    HOUSEHOLDS = "households", _("villagers' meeting (one representative per household)")
+    REPRESENTATIVES = "representatives", _("villagers' representatives meeting")
+
+
+# The quorum each body needs: more than half of the adult villagers, or two thirds of the
+# households, or two thirds of the representatives (the decision: a majority of those present).
+VOTING_BODY_QUORUM = {
+    VotingBody.VILLAGERS: "half",
+    VotingBody.HOUSEHOLDS: "two_thirds",
+    VotingBody.REPRESENTATIVES: "two_thirds",
+}
+
+
+def one_matter_caps(basis: str) -> tuple[Decimal, int]:
+    """The ceilings of a 一事一议 plan: yuan per person (or household) per year, and labour
+    days per labourer per year. The province sets them; the county configures them with
+    WANGGE_ONE_MATTER_CAP_PER_PERSON (20 yuan), WANGGE_ONE_MATTER_HOUSEHOLD_SIZE (a household
+    counts as 4 persons) and WANGGE_ONE_MATTER_LABOUR_DAYS (10 days)."""
+    per_person = Decimal(str(getattr(settings, "WANGGE_ONE_MATTER_CAP_PER_PERSON", "20")))
+    size = int(getattr(settings, "WANGGE_ONE_MATTER_HOUSEHOLD_SIZE", 4))
+    days = int(getattr(settings, "WANGGE_ONE_MATTER_LABOUR_DAYS", 10))
+    return (per_person * size if basis == ContributionBasis.HOUSEHOLD else per_person), days
 
 
 class MajorityRule(models.TextChoices):

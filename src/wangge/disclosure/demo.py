@@ -35,7 +35,18 @@ from wangge.demo.registry import register_step
 from wangge.people.models import Household, Resident
 
 from . import periods, services
-from .choices import DecisionKind, DecisionStage, FeedbackKind, IssueKind, IssueSource, PeriodKind
+from .choices import (
+    ContributionBasis,
+    DecisionKind,
+    DecisionStage,
+    FeedbackKind,
+    IssueKind,
+    IssueSource,
+    PeriodKind,
+    ProjectKind,
+    VotingBody,
+    one_matter_caps,
+)
 from .models import Decision, Disclosure, DisclosureItem
 
 FULL_VILLAGES_PER_TOWN = 3  # county preset: villages with everything
@@ -67,8 +78,8 @@ DECISIONS = [
         "{v}主干道硬化工程（一事一议）",
         "拟对村内主干道约{km}公里进行水泥硬化，宽4.5米，财政奖补与村民筹资相结合。",
         (180000, 420000),
-        "经村民代表会议表决通过：实施主干道硬化工程，预算{amount}元，其中财政奖补70%，"
-        "村集体承担20%，受益农户按户筹资10%，困难户免筹。",
+        "经村民会议一户一票表决通过、镇人民政府审核同意：实施主干道硬化工程，预算{amount}元，"
+        "其中财政奖补70%，其余由村集体承担和受益农户按户筹资，筹资不超过上限标准，困难户免筹。",
         "工程已于{date}完工并通过镇村建办验收，实际支出{spent}元，结余资金转入村集体账户，"
         "收支明细已在财务公开栏公示。",
     ),
@@ -514,6 +525,20 @@ class DisclosureDemo:
                 days=rng.randint(60, 160) if which == 0 else rng.randint(20, 50)
             )
             day = start
+            if kind == DecisionKind.ONE_MATTER:
+                out.append(
+                    self._one_matter(
+                        village,
+                        editor,
+                        title=title.format(v=short),
+                        summary=summary.format(amount=amount, km=rng.choice(("1.2", "1.8", "2.5"))),
+                        budget=amount,
+                        resolution=resolution,
+                        result=result,
+                        start=start,
+                    )
+                )
+                continue
             d = services.decision_create(
                 actor=editor,
                 village=village,
@@ -589,6 +614,76 @@ class DisclosureDemo:
             out[-1] = d
         self.counts["disclosure.Decision"] += len(out)
         return out
+
+    def _one_matter(self, village, editor, *, title, summary, budget, resolution, result, start):
+        """一事一议 all the way: plan proposed, announced, voted by the households, approved by
+        the town, published, and the use of the money published."""
+        rng, today = self.rng, self.today
+        households = rng.randint(180, 420)
+        cap, _days = one_matter_caps(ContributionBasis.HOUSEHOLD)
+        contribution = min(cap, Decimal(rng.choice((30, 40, 50, 60))))
+        day = start
+        d = services.one_matter_create(
+            actor=editor,
+            village=village,
+            title=title,
+            held_on=day,
+            project_kind=ProjectKind.ROAD,
+            summary=summary,
+            budget=budget,
+            other_funding=(budget * Decimal("0.7")).quantize(Decimal("1")),
+            basis=ContributionBasis.HOUSEHOLD,
+            contribution=contribution,
+            contributors=households,
+            labour_days=rng.choice((0, 2, 3)),
+            labourers=households,
+            exemptions="特困供养户、现役军人家庭免筹",
+            voting_body=VotingBody.HOUSEHOLDS,
+            notes="村党组织提议，村民委员会研究提出项目和筹资筹劳方案。",
+        )
+        day = min(today, day + dt.timedelta(days=rng.randint(5, 8)))
+        d = services.decision_advance(
+            actor=editor,
+            decision=d,
+            stage=DecisionStage.ANNOUNCED,
+            held_on=day,
+            notes="在村务公开栏和村民微信群公告项目、预算和筹资筹劳方案，征求意见7天。",
+        )
+        day = min(today, day + dt.timedelta(days=rng.randint(7, 10)))
+        attendance = rng.randint(-(-2 * households // 3), households)
+        votes_for = rng.randint(attendance // 2 + 2, attendance)
+        against = rng.randint(0, attendance - votes_for)
+        d = services.decision_vote(
+            actor=editor,
+            decision=d,
+            held_on=day,
+            representatives_total=households,
+            attendance=attendance,
+            votes_for=votes_for,
+            votes_against=against,
+            votes_abstain=attendance - votes_for - against,
+            notes="召开村民会议（农户代表），一户一票表决，镇包村干部列席。",
+        )
+        day = min(today, day + dt.timedelta(days=rng.randint(3, 7)))
+        d = services.decision_advance(
+            actor=editor,
+            decision=d,
+            stage=DecisionStage.TOWN_APPROVED,
+            held_on=day,
+            notes="镇人民政府审核同意，报县农民负担监督管理部门备案。",
+        )
+        day = min(today, day + dt.timedelta(days=rng.randint(1, 3)))
+        d = services.decision_publish_resolution(
+            actor=editor, decision=d, resolution=resolution.format(amount=budget), held_on=day
+        )
+        day = min(today, day + dt.timedelta(days=rng.randint(20, 45)))
+        spent = Decimal(round(float(budget) * rng.uniform(0.9, 1.02), -1))
+        return services.decision_publish_result(
+            actor=editor,
+            decision=d,
+            result=result.format(date=day.isoformat(), spent=spent),
+            held_on=day,
+        )
 
     # ------------------------------------------------------------------ residents
     def feedback(self, village, published: list, decisions: list) -> None:

@@ -7,12 +7,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import (
+    ContributionBasis,
     DecisionKind,
     FeedbackKind,
     IssueKind,
     IssueSource,
     MajorityRule,
+    ProjectKind,
     QuorumRule,
+    VotingBody,
+    one_matter_caps,
 )
 from .models import DisclosureItem
 
@@ -100,7 +104,13 @@ class ReturnForm(forms.Form):
 
 class DecisionCreateForm(forms.Form):
     village = forms.ModelChoiceField(label=_("Village"), queryset=None)
-    kind = forms.ChoiceField(label=_("Kind"), choices=DecisionKind.choices)
+    # 一事一议 has its own form (OneMatterCreateForm).
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[(DecisionKind.FOUR_DISCUSSIONS, DecisionKind.FOUR_DISCUSSIONS.label)],
+        initial=DecisionKind.FOUR_DISCUSSIONS,
+        widget=forms.HiddenInput,
+    )
     title = forms.CharField(label=_("Matter"), max_length=200)
     summary = forms.CharField(
         label=_("Proposal"), required=False, widget=forms.Textarea(attrs={"rows": 5})
@@ -123,6 +133,92 @@ class DecisionCreateForm(forms.Form):
         self.fields["village"].queryset = villages
 
 
+class OneMatterCreateForm(forms.Form):
+    """一事一议: the project and its plan of contributions 筹资筹劳方案."""
+
+    village = forms.ModelChoiceField(label=_("Village"), queryset=None)
+    title = forms.CharField(
+        label=_("Project"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. hardening the road to group 3")}),
+    )
+    project_kind = forms.ChoiceField(label=_("Kind of project"), choices=ProjectKind.choices)
+    summary = forms.CharField(
+        label=_("What will be built"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    budget = forms.DecimalField(
+        label=_("Budget (yuan)"), max_digits=14, decimal_places=2, min_value=0
+    )
+    other_funding = forms.DecimalField(
+        label=_("Other funding (yuan)"),
+        help_text=_("State awards and subsidies 财政奖补, collective funds, donations."),
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        initial=0,
+        required=False,
+    )
+    basis = forms.ChoiceField(
+        label=_("Contribution raised"),
+        choices=ContributionBasis.choices,
+        widget=forms.RadioSelect,
+        initial=ContributionBasis.PERSON,
+    )
+    contribution = forms.DecimalField(
+        label=_("Contribution (yuan per year)"), max_digits=10, decimal_places=2, min_value=0
+    )
+    contribution_cap = forms.DecimalField(
+        label=_("Ceiling (yuan per year)"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+    )
+    contributors = forms.IntegerField(
+        label=_("Persons or households contributing"), min_value=0, initial=0
+    )
+    labour_days = forms.IntegerField(
+        label=_("Labour days per labourer"), min_value=0, initial=0, required=False
+    )
+    labourers = forms.IntegerField(label=_("Labourers"), min_value=0, initial=0, required=False)
+    exemptions = forms.CharField(
+        label=_("Exempted"),
+        max_length=500,
+        required=False,
+        help_text=_("e.g. households in extreme poverty, soldiers in active service"),
+    )
+    voting_body = forms.ChoiceField(
+        label=_("Voted by"), choices=VotingBody.choices, initial=VotingBody.REPRESENTATIVES
+    )
+    majority_rule = forms.ChoiceField(
+        label=_("Majority rule"), choices=MajorityRule.choices, initial=MajorityRule.SIMPLE_PRESENT
+    )
+    held_on = forms.DateField(label=_("Proposed on"), widget=DateInput, initial=timezone.localdate)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    document = forms.FileField(label=_("Minutes"), required=False)
+
+    def __init__(self, *args, villages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = villages
+        money, days = one_matter_caps(ContributionBasis.PERSON)
+        household, _days = one_matter_caps(ContributionBasis.HOUSEHOLD)
+        self.fields["contribution_cap"].help_text = _(
+            "Empty: the province's limit, %(person)s yuan per person or %(household)s yuan "
+            "per household a year; labour at most %(days)d days a labourer."
+        ) % {"person": money, "household": household, "days": days}
+
+    def clean(self):
+        data = super().clean()
+        for name in ("labour_days", "labourers"):
+            if data.get(name) is None:
+                data[name] = 0
+        if data.get("other_funding") is None:
+            data["other_funding"] = 0
+        return data
+
+
 class StageForm(forms.Form):
     held_on = forms.DateField(label=_("Meeting on"), widget=DateInput, initial=timezone.localdate)
     notes = forms.CharField(
@@ -137,6 +233,18 @@ class VoteForm(StageForm):
     votes_for = forms.IntegerField(label=_("For"), min_value=0)
     votes_against = forms.IntegerField(label=_("Against"), min_value=0)
     votes_abstain = forms.IntegerField(label=_("Abstained"), min_value=0, initial=0)
+
+
+class OneMatterVoteForm(VoteForm):
+    """The vote on a 一事一议 plan: counted among those entitled to attend the meeting (adult
+    villagers, households or representatives, by the plan's voting body)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["representatives_total"].label = _("Entitled to attend")
+        self.fields["representatives_total"].help_text = _(
+            "Villagers aged 18 and over, households or representatives, by the meeting."
+        )
 
 
 class PublishTextForm(forms.Form):
@@ -185,3 +293,159 @@ class PeriodForm(forms.Form):
     def __init__(self, *args, towns, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["town"].queryset = towns
+
+
+# --- the table form ---------------------------------------------------------------------------
+
+# A browser form posts one field a cell; Django refuses more than 1,000 fields
+# (DATA_UPLOAD_MAX_NUMBER_FIELDS), so bigger tables go through the xlsx import.
+FORM_MAX_CELLS = 800
+FORM_MAX_COLUMNS = 12
+COLUMN_TYPE_CHOICES = [
+    ("text", _("text")),
+    ("number", _("number")),
+    ("money", _("money (totalled)")),
+    ("date", _("date")),
+]
+
+
+def _bounded(value, low: int, high: int, default: int) -> int:
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        return default
+    return max(low, min(high, n))
+
+
+class TableGrid:
+    """The table form 表格填报: column names and types and the rows of cells, as the editor
+    sees them. Rows can be added and removed (and columns) without JavaScript: each button
+    posts the grid back with an `op`. Saving goes through the same validation as the xlsx
+    import (tables.clean_table); the errors are shown on their cells."""
+
+    def __init__(self, columns: list[str], types: list[str], rows: list[list[str]]):
+        self.columns = columns
+        self.types = types
+        self.rows = rows
+        self.errors: dict[tuple[int, int], str] = {}
+        self.messages: list[str] = []
+
+    @classmethod
+    def from_table(cls, table: dict) -> TableGrid:
+        from .tables import column_types
+
+        columns = [str(c) for c in (table or {}).get("columns") or []]
+        if not columns:
+            return cls([str(_("Item")), str(_("Amount (yuan)"))], ["text", "money"], [["", ""]])
+        rows = [["" if c is None else str(c) for c in row] for row in table.get("rows") or []]
+        return cls(columns, column_types(table), rows or [[""] * len(columns)])
+
+    @classmethod
+    def from_post(cls, data) -> TableGrid:
+        ncols = _bounded(data.get("ncols"), 1, FORM_MAX_COLUMNS, 1)
+        nrows = _bounded(data.get("nrows"), 0, FORM_MAX_CELLS, 0)
+        columns = [(data.get(f"col-{c}-name") or "").strip() for c in range(ncols)]
+        types = [data.get(f"col-{c}-type") or "text" for c in range(ncols)]
+        types = [t if t in dict(COLUMN_TYPE_CHOICES) else "text" for t in types]
+        rows = [
+            [(data.get(f"cell-{r}-{c}") or "").strip() for c in range(ncols)] for r in range(nrows)
+        ]
+        return cls(columns, types, rows)
+
+    @property
+    def cells(self) -> int:
+        return len(self.columns) * len(self.rows)
+
+    @property
+    def too_big(self) -> bool:
+        return self.cells > FORM_MAX_CELLS or len(self.columns) > FORM_MAX_COLUMNS
+
+    def apply(self, op: str) -> None:
+        """add_row, add_col, del_row-N, del_col-N; anything else is ignored."""
+        n = len(self.columns)
+        if op == "add_row":
+            if (len(self.rows) + 1) * n > FORM_MAX_CELLS:
+                self.messages.append(
+                    str(_("The form holds at most %(n)d cells: import an xlsx file instead."))
+                    % {"n": FORM_MAX_CELLS}
+                )
+            else:
+                self.rows.append([""] * n)
+        elif op == "add_col":
+            if n >= FORM_MAX_COLUMNS or (n + 1) * len(self.rows) > FORM_MAX_CELLS:
+                self.messages.append(
+                    str(_("The form holds at most %(n)d columns.")) % {"n": FORM_MAX_COLUMNS}
+                )
+            else:
+                self.columns.append("")
+                self.types.append("text")
+                for row in self.rows:
+                    row.append("")
+        elif op.startswith("del_row-"):
+            i = _bounded(op.removeprefix("del_row-"), -1, len(self.rows), -1)
+            if 0 <= i < len(self.rows):
+                del self.rows[i]
+        elif op.startswith("del_col-"):
+            i = _bounded(op.removeprefix("del_col-"), -1, n, -1)
+            if 0 <= i < n and n > 1:
+                del self.columns[i]
+                del self.types[i]
+                for row in self.rows:
+                    del row[i]
+
+    def to_table(self) -> tuple[dict, list[int]]:
+        """The table to save (rows left empty are dropped) and, for each saved row, its row
+        in the grid."""
+        kept = [i for i, row in enumerate(self.rows) if any(row)]
+        rows = [[cell or None for cell in self.rows[i]] for i in kept]
+        if not rows and not any(self.columns):
+            return {}, []
+        return {"columns": list(self.columns), "types": list(self.types), "rows": rows}, kept
+
+    def add_errors(self, exc, kept: list[int]) -> None:
+        """Place the errors of a refused save on their cells, numbered as the grid shows."""
+        from openpyxl.utils import column_index_from_string
+
+        found = (exc.details or {}).get("errors") or []
+        for e in found:
+            r = kept[e["row"] - 1] if 0 < e["row"] <= len(kept) else e["row"] - 1
+            c = column_index_from_string(e["column"]) - 1
+            self.errors[(r, c)] = e["error"]
+            name = self.columns[c] if c < len(self.columns) else e["column"]
+            self.messages.append(
+                str(_("Row %(row)s, column %(column)s: %(error)s"))
+                % {"row": r + 1, "column": name, "error": e["error"]}
+            )
+        if not found:
+            self.messages.append(str(exc.message))
+
+    def totals(self) -> list | None:
+        from .tables import totals
+
+        return totals({"columns": self.columns, "types": self.types, "rows": self.rows})
+
+    def layout(self) -> dict:
+        """What the template draws."""
+        return {
+            "columns": [
+                {"index": c, "name": name, "type": self.types[c]}
+                for c, name in enumerate(self.columns)
+            ],
+            "rows": [
+                [
+                    {
+                        "value": cell,
+                        "type": self.types[c],
+                        "error": self.errors.get((r, c), ""),
+                        "name": f"cell-{r}-{c}",
+                    }
+                    for c, cell in enumerate(row)
+                ]
+                for r, row in enumerate(self.rows)
+            ],
+            "ncols": len(self.columns),
+            "nrows": len(self.rows),
+            "types": COLUMN_TYPE_CHOICES,
+            "totals": self.totals(),
+            "messages": self.messages,
+        }

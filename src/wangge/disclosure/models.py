@@ -10,6 +10,7 @@ from .choices import (
     DEFAULT_MAJORITY_RULE,
     DEFAULT_QUORUM_RULE,
     Category,
+    ContributionBasis,
     DecisionKind,
     DecisionStage,
     DisclosureStatus,
@@ -19,8 +20,11 @@ from .choices import (
     IssueStatus,
     MajorityRule,
     PeriodKind,
+    ProjectKind,
     QuorumRule,
     SupervisionStatus,
+    VotingBody,
+    decision_template,
 )
 
 
@@ -115,6 +119,28 @@ class Disclosure(models.Model):
     def rows(self) -> list:
         return list((self.table or {}).get("rows") or [])
 
+    @property
+    def column_types(self) -> list[str]:
+        from .tables import column_types
+
+        return column_types(self.table)
+
+    @property
+    def display_rows(self) -> list[list[tuple]]:
+        """Rows of (cell, is a number) for the pages: numbers line up on the right."""
+        numeric = [t in ("number", "money") for t in self.column_types]
+        return [
+            [(cell, numeric[i] if i < len(numeric) else False) for i, cell in enumerate(row)]
+            for row in self.rows
+        ]
+
+    @property
+    def totals(self) -> list | None:
+        """The sums of the money columns (None for the others), or None."""
+        from .tables import totals
+
+        return totals(self.table)
+
 
 class DisclosureAttachment(models.Model):
     """A document attached to a disclosure 附件 (scanned voucher, contract, photo)."""
@@ -208,6 +234,79 @@ class Decision(models.Model):
 
         return self.stage in PUBLIC_DECISION_STAGES
 
+    @property
+    def template(self):
+        return decision_template(self.kind)
+
+    @property
+    def stage_label(self) -> str:
+        """The stage as this kind of decision words it (一事一议 has its own)."""
+        return self.template.label(self.stage)
+
+    @property
+    def is_one_matter(self) -> bool:
+        return self.kind == DecisionKind.ONE_MATTER
+
+
+class OneMatterPlan(models.Model):
+    """The plan of a 一事一议 matter 筹资筹劳方案: the public-welfare project, its budget, what
+    each person or household contributes (under the province's ceiling), the labour asked of
+    each labourer, who is exempted, and which meeting votes on it."""
+
+    decision = models.OneToOneField(
+        Decision, on_delete=models.CASCADE, primary_key=True, related_name="plan"
+    )
+    project_kind = models.CharField(_("project"), max_length=16, choices=ProjectKind.choices)
+    budget = models.DecimalField(_("budget (yuan)"), max_digits=14, decimal_places=2)
+    other_funding = models.DecimalField(
+        _("other funding (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        default=0,
+        help_text=_("State awards and subsidies 财政奖补, collective funds, donations."),
+    )
+    basis = models.CharField(
+        _("contribution raised"), max_length=16, choices=ContributionBasis.choices
+    )
+    contribution = models.DecimalField(
+        _("contribution (yuan per year)"), max_digits=10, decimal_places=2
+    )
+    contribution_cap = models.DecimalField(
+        _("ceiling (yuan per year)"), max_digits=10, decimal_places=2
+    )
+    contributors = models.PositiveIntegerField(_("persons or households contributing"))
+    labour_days = models.PositiveSmallIntegerField(_("labour days per labourer"), default=0)
+    labour_cap = models.PositiveSmallIntegerField(_("ceiling of labour days"), default=0)
+    labourers = models.PositiveIntegerField(_("labourers"), default=0)
+    exemptions = models.CharField(_("exempted"), max_length=500, blank=True)
+    voting_body = models.CharField(_("voted by"), max_length=16, choices=VotingBody.choices)
+
+    class Meta:
+        verbose_name = _("one-matter plan")
+        verbose_name_plural = _("one-matter plans")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(contribution__lte=models.F("contribution_cap")),
+                name="one_matter_contribution_le_cap",
+            ),
+            models.CheckConstraint(
+                condition=Q(labour_days__lte=models.F("labour_cap")),
+                name="one_matter_labour_le_cap",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.decision)
+
+    @property
+    def raised(self):
+        """Money raised from the villagers: contribution × contributors."""
+        return self.contribution * self.contributors
+
+    @property
+    def labour_total(self) -> int:
+        return self.labour_days * self.labourers
+
 
 class DecisionStep(models.Model):
     """One dated stage of a decision with its notes and document (会议记录); the timeline."""
@@ -232,6 +331,10 @@ class DecisionStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision} · {self.get_stage_display()}"
+
+    @property
+    def stage_label(self) -> str:
+        return self.decision.template.label(self.stage)
 
 
 class Feedback(models.Model):

@@ -133,6 +133,7 @@ def decision_detail(request, code, pk):
         {
             "village": village,
             "decision": decision,
+            "plan": getattr(decision, "plan", None) if decision.is_one_matter else None,
             "steps": list(decision.steps.all()),
             "questions": selectors.public_answered_questions(decision=decision)[:50],
             "rating": selectors.public_rating(decision=decision),

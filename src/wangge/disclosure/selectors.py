@@ -23,8 +23,8 @@ from .choices import (
     ACTION_ROLES,
     PUBLIC_DECISION_STAGES,
     PUBLIC_PAGE_LIMIT,
+    VOTED_DECISION_STAGES,
     Action,
-    DecisionStage,
     DisclosureStatus,
     FeedbackKind,
     IssueStatus,
@@ -94,7 +94,7 @@ def disclosure_get(*, user, pk, action: str = Action.VIEW) -> Disclosure:
 
 def decisions_for_user(*, user, action: str = Action.VIEW) -> QuerySet[Decision]:
     scope = disclosure_scope(user, action)
-    return Decision.objects.filter(scope.q("area_path")).select_related("village")
+    return Decision.objects.filter(scope.q("area_path")).select_related("village", "plan")
 
 
 def decision_get(*, user, pk, action: str = Action.VIEW) -> Decision:
@@ -148,7 +148,9 @@ def public_decisions(village: Area) -> QuerySet[Decision]:
 
 
 def public_decision_get(village: Area, pk) -> Decision:
-    return get_object_or_404(public_decisions(village).prefetch_related("steps"), pk=pk)
+    return get_object_or_404(
+        public_decisions(village).select_related("plan").prefetch_related("steps"), pk=pk
+    )
 
 
 def public_answered_questions(*, disclosure=None, decision=None) -> QuerySet[Feedback]:
@@ -323,11 +325,7 @@ def statistics(*, user, town: Area, period: str) -> tuple[list[VillageStats], Vi
         s.ratings, s.supervision_reports = r["ratings"], r["supervision"]
     for r in by_village(
         Decision.objects.filter(
-            stage__in=[
-                DecisionStage.PASSED,
-                DecisionStage.REJECTED,
-                *PUBLIC_DECISION_STAGES,
-            ],
+            stage__in=VOTED_DECISION_STAGES,
             voted_on__gte=start.date(),
             voted_on__lt=end.date(),
         ),

@@ -26,14 +26,15 @@ from wangge.core.errors import DomainError, PermissionDenied, TransitionNotAllow
 
 from . import periods, tables
 from .choices import (
-    DECISION_NEXT,
     EDITABLE_STATUSES,
     FEEDBACK_LIMIT_PER_IP,
     FEEDBACK_LIMIT_PER_PHONE,
     MAJORITY_THRESHOLDS,
     PUBLIC_DECISION_STAGES,
     QUORUM_THRESHOLDS,
+    VOTING_BODY_QUORUM,
     Action,
+    ContributionBasis,
     DecisionKind,
     DecisionStage,
     DisclosureStatus,
@@ -42,8 +43,11 @@ from .choices import (
     IssueSource,
     IssueStatus,
     MajorityRule,
+    ProjectKind,
     QuorumRule,
     SupervisionStatus,
+    VotingBody,
+    one_matter_caps,
 )
 from .models import (
     Decision,
@@ -53,6 +57,7 @@ from .models import (
     DisclosureItem,
     Feedback,
     FocalIssue,
+    OneMatterPlan,
 )
 from .selectors import can
 
@@ -319,6 +324,14 @@ def decision_create(
     _check(actor, Action.DECIDE, village.path)
     if kind not in DecisionKind.values:
         raise DomainError(_("Unknown kind of decision."), field="kind")
+    if kind == DecisionKind.ONE_MATTER:
+        raise DomainError(
+            _(
+                "A one-matter-one-discussion project is proposed with its own plan: project, "
+                "budget and contributions."
+            ),
+            field="kind",
+        )
     if majority_rule and majority_rule not in MajorityRule.values:
         raise DomainError(_("Unknown majority rule."), field="majority_rule")
     if quorum_rule and quorum_rule not in QuorumRule.values:
@@ -351,24 +364,209 @@ def decision_create(
     return decision
 
 
+def _money(value, *, field: str, required: bool = True) -> Decimal | None:
+    if value is None or value == "":
+        if required:
+            raise DomainError(_("This field is required."), field=field)
+        return None
+    try:
+        value = Decimal(str(value))
+    except (ArithmeticError, ValueError):
+        raise DomainError(_("Enter an amount in yuan."), field=field) from None
+    if not value.is_finite() or value < 0:
+        raise DomainError(_("The amount cannot be negative."), field=field)
+    if value >= Decimal("1e12"):
+        raise DomainError(_("The amount is too large."), field=field)
+    return value.quantize(Decimal("0.01"))
+
+
+def _count(value, *, field: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise DomainError(_("Enter a whole number, zero or more."), field=field)
+    return value
+
+
+@transaction.atomic
+def one_matter_create(
+    *,
+    actor,
+    village: Area,
+    title: str,
+    held_on: dt.date,
+    project_kind: str,
+    budget,
+    basis: str,
+    contribution,
+    contributors: int,
+    voting_body: str,
+    other_funding=0,
+    contribution_cap=None,
+    labour_days: int = 0,
+    labour_cap: int | None = None,
+    labourers: int = 0,
+    exemptions: str = "",
+    summary: str = "",
+    notes: str = "",
+    document=None,
+    majority_rule: str | None = None,
+) -> Decision:
+    """一事一议: the villagers' committee proposes a public-welfare project with its plan of
+    contributions 筹资筹劳方案. What each person or household gives cannot pass the province's
+    ceiling (nor the ceiling of labour days), the villagers never pay more than the budget less
+    the other funding, and the meeting that votes sets the quorum: more than half of the adult
+    villagers, or two thirds of the households or of the representatives."""
+    village = _village(village)
+    _check(actor, Action.DECIDE, village.path)
+    if project_kind not in ProjectKind.values:
+        raise DomainError(_("Choose the kind of project."), field="project_kind")
+    if basis not in ContributionBasis.values:
+        raise DomainError(_("Choose per person or per household."), field="basis")
+    if voting_body not in VotingBody.values:
+        raise DomainError(_("Choose the meeting that votes."), field="voting_body")
+    if majority_rule and majority_rule not in MajorityRule.values:
+        raise DomainError(_("Unknown majority rule."), field="majority_rule")
+    title = _text(title, field="title", max_length=200, required=True)
+    budget = _money(budget, field="budget")
+    if budget <= 0:
+        raise DomainError(_("The budget must be more than zero."), field="budget")
+    other_funding = _money(other_funding, field="other_funding", required=False) or Decimal(0)
+    contribution = _money(contribution, field="contribution")
+    contributors = _count(contributors, field="contributors")
+    labour_days = _count(labour_days or 0, field="labour_days")
+    labourers = _count(labourers or 0, field="labourers")
+    max_money, max_days = one_matter_caps(basis)
+    cap = _money(contribution_cap, field="contribution_cap", required=False)
+    cap = max_money if cap is None else cap
+    if cap > max_money:
+        raise DomainError(
+            _("The ceiling cannot be above %(max)s yuan %(basis)s a year (the province's limit).")
+            % {"max": max_money, "basis": ContributionBasis(basis).label},
+            field="contribution_cap",
+        )
+    if contribution > cap:
+        raise DomainError(
+            _("%(amount)s yuan is above the ceiling of %(cap)s yuan %(basis)s a year.")
+            % {"amount": contribution, "cap": cap, "basis": ContributionBasis(basis).label},
+            field="contribution",
+            code="above_cap",
+        )
+    if contribution > 0 and contributors == 0:
+        raise DomainError(_("How many contribute?"), field="contributors")
+    days_cap = max_days if labour_cap is None else _count(labour_cap, field="labour_cap")
+    if days_cap > max_days:
+        raise DomainError(
+            _("The ceiling cannot be above %(max)d labour days a year (the province's limit).")
+            % {"max": max_days},
+            field="labour_cap",
+        )
+    if labour_days > days_cap:
+        raise DomainError(
+            _("%(days)d labour days is above the ceiling of %(cap)d a year.")
+            % {"days": labour_days, "cap": days_cap},
+            field="labour_days",
+            code="above_cap",
+        )
+    if labour_days and not labourers:
+        raise DomainError(_("How many labourers?"), field="labourers")
+    if other_funding > budget:
+        raise DomainError(_("The other funding is more than the budget."), field="other_funding")
+    raised = contribution * contributors
+    if raised > budget - other_funding:
+        raise DomainError(
+            _(
+                "The villagers would pay %(raised)s yuan, more than the %(need)s yuan the "
+                "budget leaves after other funding."
+            )
+            % {"raised": raised, "need": budget - other_funding},
+            field="contribution",
+            code="raised_exceeds_budget",
+        )
+    if raised == 0 and labour_days == 0:
+        raise DomainError(
+            _("A one-matter plan asks for money or labour: enter a contribution or labour days."),
+            field="contribution",
+        )
+    decision = Decision(
+        village=village,
+        area_path=village.path,
+        kind=DecisionKind.ONE_MATTER,
+        title=title,
+        summary=_text(summary, field="summary", max_length=20000),
+        amount=budget,
+        quorum_rule=VOTING_BODY_QUORUM[voting_body],
+        created_by=actor,
+    )
+    if majority_rule:
+        decision.majority_rule = majority_rule
+    decision.save()
+    plan = OneMatterPlan.objects.create(
+        decision=decision,
+        project_kind=project_kind,
+        budget=budget,
+        other_funding=other_funding,
+        basis=basis,
+        contribution=contribution,
+        contribution_cap=cap,
+        contributors=contributors,
+        labour_days=labour_days,
+        labour_cap=days_cap,
+        labourers=labourers,
+        exemptions=tables.mask_text(_text(exemptions, field="exemptions", max_length=500)),
+        voting_body=voting_body,
+    )
+    _step(
+        decision,
+        DecisionStage.PROPOSED,
+        actor=actor,
+        held_on=_held_on(held_on),
+        notes=notes,
+        document=document,
+    )
+    audit(
+        actor=actor,
+        verb="decision.propose",
+        obj=decision,
+        data={
+            "kind": DecisionKind.ONE_MATTER,
+            "budget": str(budget),
+            "contribution": str(contribution),
+            "basis": basis,
+            "cap": str(cap),
+            "labour_days": labour_days,
+            "voting_body": voting_body,
+        },
+    )
+    decision.plan = plan
+    return decision
+
+
+def _stage_refused(decision: Decision, stage: str) -> TransitionNotAllowed:
+    return TransitionNotAllowed(
+        _("A decision at stage “%(current)s” cannot go to “%(stage)s”.")
+        % {
+            "current": decision.template.label(decision.stage),
+            "stage": decision.template.label(stage),
+        }
+    )
+
+
 @transaction.atomic
 def decision_advance(
     *, actor, decision: Decision, stage: str, held_on: dt.date, notes: str = "", document=None
 ) -> Decision:
-    """Two committees discuss 两委会商议, then the party members' meeting reviews 党员大会审议.
-    Only the next stage is allowed; none can be skipped."""
+    """A plain dated stage of the decision's template: for 四议两公开 the two committees discuss
+    两委会商议, then the party members' meeting reviews 党员大会审议; for 一事一议 the plan is
+    announced 提前公告 and, once adopted, approved by the town 乡镇审核. Only the next stage
+    is allowed; none can be skipped."""
     decision = _lock(Decision, decision)
     _check(actor, Action.DECIDE, decision.area_path)
-    if stage not in (DecisionStage.DISCUSSED, DecisionStage.REVIEWED):
+    template = decision.template
+    if stage not in DecisionStage.values:
+        raise DomainError(_("Unknown stage."), field="stage")
+    if stage not in template.advance:
         raise TransitionNotAllowed(_("This stage is recorded through its own form."))
-    if DECISION_NEXT.get(decision.stage) != stage:
-        raise TransitionNotAllowed(
-            _("A decision at stage “%(current)s” cannot go to “%(stage)s”.")
-            % {
-                "current": DecisionStage(decision.stage).label,
-                "stage": DecisionStage(stage).label,
-            }
-        )
+    if template.next_stage(decision.stage) != stage:
+        raise _stage_refused(decision, stage)
     _step(decision, stage, actor=actor, held_on=_held_on(held_on), notes=notes, document=document)
     decision.stage = stage
     decision.save(update_fields=["stage", "updated_at"])
@@ -402,7 +600,11 @@ def decision_vote(
     rejected. A refused vote changes nothing."""
     decision = _lock(Decision, decision)
     _check(actor, Action.DECIDE, decision.area_path)
-    if decision.stage != DecisionStage.REVIEWED:
+    if decision.stage != decision.template.vote_after:
+        if decision.is_one_matter:
+            raise TransitionNotAllowed(
+                _("The villagers vote only on a plan that has been announced beforehand.")
+            )
         raise TransitionNotAllowed(
             _("The representatives vote only after the party members' meeting has reviewed it.")
         )
@@ -471,7 +673,14 @@ def decision_publish_resolution(
     """决议公开: only a decision the representatives passed."""
     decision = _lock(Decision, decision)
     _check(actor, Action.DECIDE, decision.area_path)
-    if decision.stage != DecisionStage.PASSED:
+    if decision.stage != decision.template.publish_after:
+        if decision.is_one_matter:
+            raise TransitionNotAllowed(
+                _(
+                    "Only a plan the villagers have passed and the town government has "
+                    "approved can be published."
+                )
+            )
         raise TransitionNotAllowed(
             _("Only a decision the villagers' representatives have passed can be published.")
         )

@@ -1,7 +1,11 @@
-"""Disclosure tables: validation, masking of ID numbers and import from an xlsx sheet.
+"""Disclosure tables: validation, masking of ID numbers, totals, and import from an xlsx sheet
+or the table form.
 
 A table is stored as {"columns": [str, ...], "rows": [[cell, ...], ...]} with cells that are
-strings, numbers or null.
+strings, numbers or null, and optionally "types": [type, ...] (text, number, money, date), one
+a column. A typed column is checked cell by cell the same way whether the table came from an
+xlsx file, the form or the API: numbers and money are kept as "1234.50", dates as "2026-10-31".
+Money columns are totalled.
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ NUMERIC_HEADERS = (
     "balance",
 )
 DATE_HEADERS = ("日期", "date")
+# Numeric headers that are money (totalled); the others (数量 面积 单价) are plain numbers.
+MONEY_HEADERS = ("金额", "收入", "支出", "余额", "元", "amount", "income", "expense", "balance")
+COLUMN_TYPES = ("text", "number", "money", "date")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
 
 
@@ -59,10 +66,68 @@ def mask_cell(value):
 def mask_table(table: dict) -> dict:
     if not table:
         return {}
-    return {
+    out = {
         "columns": [mask_cell(c) for c in table.get("columns") or []],
         "rows": [[mask_cell(c) for c in row] for row in table.get("rows") or []],
     }
+    if table.get("types"):
+        out["types"] = list(table["types"])
+    return out
+
+
+def column_types(table: dict) -> list[str]:
+    """The type of each column: as stored, or guessed from the header for an untyped table."""
+    columns = list((table or {}).get("columns") or [])
+    types = list((table or {}).get("types") or [])
+    if len(types) == len(columns):
+        return types
+    return [_kind(str(c)) for c in columns]
+
+
+def totals(table: dict) -> list | None:
+    """The sum of every money column ("1234.50"), None for the other columns; None when the
+    table has no money column. Cells that are not numbers are left out."""
+    types = column_types(table)
+    if "money" not in types:
+        return None
+    sums: list = [Decimal(0) if t == "money" else None for t in types]
+    for row in (table or {}).get("rows") or []:
+        for c, t in enumerate(types):
+            if t == "money" and c < len(row) and row[c] not in (None, ""):
+                value = _number(row[c])
+                if value is not None:
+                    sums[c] += Decimal(value)
+    return [f"{v.quantize(Decimal('0.01'))}" if v is not None else None for v in sums]
+
+
+def coerce_cell(kind: str, value):
+    """(value, error): a cell of a column of `kind` as stored, or the reason it cannot be.
+    Empty cells are None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, ""
+    if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+        return None, _("formula error")
+    if kind in ("number", "money"):
+        cell = _number(value)
+        return cell, "" if cell is not None else _("not a number")
+    if kind == "date":
+        cell = _date(value)
+        return cell, "" if cell is not None else _("not a date")
+    text = _text(value)
+    if len(text) > MAX_CELL:
+        return None, _("at most %(n)d characters") % {"n": MAX_CELL}
+    return text, ""
+
+
+def _cell_errors(errors: list[dict], *, field: str = "table"):
+    first = errors[0]
+    return DomainError(
+        _("Row %(row)s, column %(column)s: %(error)s (%(count)d problems in all).")
+        % {**first, "count": len(errors)},
+        field=field,
+        code="bad_cells",
+        details={"errors": [{**e, "error": str(e["error"])} for e in errors[:100]]},
+    )
 
 
 def clean_table(table) -> dict:
@@ -79,7 +144,17 @@ def clean_table(table) -> dict:
         raise DomainError(_("At most %(n)d columns.") % {"n": MAX_COLUMNS}, field="table")
     if not isinstance(rows, list) or len(rows) > MAX_ROWS:
         raise DomainError(_("At most %(n)d rows.") % {"n": MAX_ROWS}, field="table")
+    types = table.get("types")
+    if types is not None and (
+        not isinstance(types, list)
+        or len(types) != len(columns)
+        or any(t not in COLUMN_TYPES for t in types)
+    ):
+        raise DomainError(
+            _("Every column needs a type: text, number, money or date."), field="table"
+        )
     out_rows = []
+    errors: list[dict] = []
     for r, row in enumerate(rows, 1):
         if not isinstance(row, list) or len(row) != len(columns):
             raise DomainError(
@@ -103,8 +178,22 @@ def clean_table(table) -> dict:
                     field="table",
                     details={"row": r, "column": c},
                 )
-        out_rows.append(list(row))
-    return {"columns": [c.strip() for c in columns], "rows": out_rows}
+        if types is None:
+            out_rows.append(list(row))
+            continue
+        out = []
+        for c, (kind, cell) in enumerate(zip(types, row, strict=True), 1):
+            value, error = coerce_cell(kind, cell)
+            if error:
+                errors.append({"row": r, "column": _column_letter(c), "error": error})
+            out.append(value)
+        out_rows.append(out)
+    if errors:
+        raise _cell_errors(errors)
+    cleaned = {"columns": [c.strip() for c in columns], "rows": out_rows}
+    if types is not None:
+        cleaned["types"] = list(types)
+    return cleaned
 
 
 # --- xlsx import -----------------------------------------------------------------------------
@@ -120,6 +209,8 @@ def _kind(header: str) -> str:
     h = header.lower()
     if any(w in h for w in DATE_HEADERS):
         return "date"
+    if any(w in h for w in MONEY_HEADERS) and "单价" not in h:
+        return "money"
     if any(w in h for w in NUMERIC_HEADERS):
         return "number"
     return "text"
@@ -220,22 +311,13 @@ def read_xlsx(file) -> dict:
                 if v is None or (isinstance(v, str) and not v.strip()):
                     row.append(None)
                     continue
-                if isinstance(v, str) and v.strip().upper() in EXCEL_ERRORS:
-                    errors.append(
-                        {"row": r, "column": _column_letter(c), "error": _("formula error")}
-                    )
-                    row.append(None)
+                if kind == "text" and not (
+                    isinstance(v, str) and v.strip().upper() in EXCEL_ERRORS
+                ):
+                    row.append(_text(v)[:MAX_CELL])  # a long text is cut, not refused
                     continue
-                if kind == "number":
-                    cell = _number(v)
-                    err = _("not a number")
-                elif kind == "date":
-                    cell = _date(v)
-                    err = _("not a date")
-                else:
-                    cell = _text(v)[:MAX_CELL]
-                    err = ""
-                if cell is None:
+                cell, err = coerce_cell(kind, v)
+                if err:
                     errors.append({"row": r, "column": _column_letter(c), "error": err})
                 row.append(cell)
             rows.append(row)
@@ -244,12 +326,5 @@ def read_xlsx(file) -> dict:
     if header is None:
         raise DomainError(_("The sheet is empty."), field="file")
     if errors:
-        first = errors[0]
-        raise DomainError(
-            _("Row %(row)s, column %(column)s: %(error)s (%(count)d problems in all).")
-            % {**first, "count": len(errors)},
-            field="file",
-            code="bad_cells",
-            details={"errors": [{**e, "error": str(e["error"])} for e in errors[:100]]},
-        )
-    return {"columns": header, "rows": rows}
+        raise _cell_errors(errors, field="file")
+    return {"columns": header, "rows": rows, "types": kinds}

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from wangge.core.errors import DomainError
 
 from . import selectors, services
-from .choices import Action, DecisionStage, FeedbackKind
+from .choices import EDITABLE_STATUSES, Action, DecisionStage, FeedbackKind
 from .filters import DecisionFilter, DisclosureFilter, FeedbackFilter, IssueFilter
 from .forms import (
     AnswerForm,
@@ -25,12 +25,15 @@ from .forms import (
     DisclosureCreateForm,
     DisclosureEditForm,
     IssueCreateForm,
+    OneMatterCreateForm,
+    OneMatterVoteForm,
     PeriodForm,
     PublishTextForm,
     ReasonForm,
     RectifyForm,
     ReturnForm,
     StageForm,
+    TableGrid,
     TableImportForm,
     VoteForm,
 )
@@ -152,6 +155,40 @@ def disclosure_import(request, pk):
             messages.success(request, _("The table was imported."))
             return redirect("disclosure:detail", pk=d.pk)
     return _form_page(request, form, _("Import a table"), "disclosure:list", multipart=True)
+
+
+@login_required
+def disclosure_table(request, pk):
+    """表格填报: fill in the table on the page instead of importing an xlsx file."""
+    d = selectors.disclosure_get(user=request.user, pk=pk, action=Action.EDIT)
+    if request.method == "POST":
+        grid = TableGrid.from_post(request.POST)
+        op = request.POST.get("op", "save")
+        if op != "save":
+            grid.apply(op)
+        else:
+            table, kept = grid.to_table()
+            try:
+                services.disclosure_update(actor=request.user, disclosure=d, table=table)
+            except DomainError as exc:
+                grid.add_errors(exc, kept)
+                status = 400
+            else:
+                messages.success(request, _("The table was saved."))
+                return redirect("disclosure:detail", pk=d.pk)
+        status = 400 if grid.messages else 200
+    else:
+        grid, status = TableGrid.from_table(d.table), 200
+    if d.status not in EDITABLE_STATUSES:
+        grid.messages.append(
+            _("A %(status)s disclosure cannot be changed.") % {"status": d.get_status_display()}
+        )
+    return render(
+        request,
+        "disclosure/table_form.html",
+        {"d": d, "grid": grid.layout(), "too_big": grid.too_big},
+        status=status,
+    )
 
 
 @login_required
@@ -284,20 +321,54 @@ def decision_create(request):
     return _form_page(request, form, _("New decision"), "disclosure:decision_list", multipart=True)
 
 
-_NEXT_FORM = {
-    DecisionStage.PROPOSED: ("advance", StageForm),
-    DecisionStage.DISCUSSED: ("advance", StageForm),
-    DecisionStage.REVIEWED: ("vote", VoteForm),
-    DecisionStage.PASSED: ("resolution", PublishTextForm),
-    DecisionStage.RESOLUTION_PUBLISHED: ("result", PublishTextForm),
-}
+@login_required
+def one_matter_create(request):
+    """一事一议: a public-welfare project and its plan of contributions."""
+    _require_any(request.user, Action.DECIDE)
+    villages = selectors.villages_for_user(user=request.user, action=Action.DECIDE)
+    form = OneMatterCreateForm(request.POST or None, request.FILES or None, villages=villages)
+    if request.method == "POST" and form.is_valid():
+        try:
+            d = services.one_matter_create(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _fail(request, form, exc)
+        else:
+            return redirect("disclosure:decision_detail", pk=d.pk)
+    return _form_page(
+        request,
+        form,
+        _("New one-matter-one-discussion project"),
+        "disclosure:decision_list",
+        multipart=True,
+    )
+
+
+def _next_step(d) -> tuple[str | None, type | None, str]:
+    """What the decision's template records next: (step, form class, label)."""
+    template = d.template
+    if d.stage == template.vote_after:
+        form_class = OneMatterVoteForm if d.is_one_matter else VoteForm
+        label = (
+            _("vote of the villagers' meeting")
+            if d.is_one_matter
+            else _("vote of the villagers' representatives")
+        )
+        return "vote", form_class, label
+    if d.stage == template.publish_after:
+        return "resolution", PublishTextForm, template.label(DecisionStage.RESOLUTION_PUBLISHED)
+    if d.stage == DecisionStage.RESOLUTION_PUBLISHED:
+        return "result", PublishTextForm, template.label(DecisionStage.RESULT_PUBLISHED)
+    following = template.next_stage(d.stage)
+    if following in template.advance:
+        return "advance", StageForm, template.label(following)
+    return None, None, ""
 
 
 @login_required
 def decision_detail(request, pk):
     d = selectors.decision_get(user=request.user, pk=pk)
     can_decide = selectors.can(request.user, Action.DECIDE, d.area_path)
-    step, form_class = _NEXT_FORM.get(d.stage, (None, None))
+    step, form_class, next_label = _next_step(d)
     form = None
     if can_decide and form_class is not None:
         initial = {}
@@ -311,10 +382,7 @@ def decision_detail(request, pk):
                     services.decision_advance(
                         actor=request.user,
                         decision=d,
-                        stage={
-                            DecisionStage.PROPOSED: DecisionStage.DISCUSSED,
-                            DecisionStage.DISCUSSED: DecisionStage.REVIEWED,
-                        }[d.stage],
+                        stage=d.template.next_stage(d.stage),
                         **data,
                     )
                 elif step == "vote":
@@ -341,16 +409,11 @@ def decision_detail(request, pk):
         "disclosure/decision_detail.html",
         {
             "d": d,
+            "plan": getattr(d, "plan", None) if d.is_one_matter else None,
             "steps": d.steps.all(),
             "form": form,
             "step": step,
-            "next_stage": {
-                DecisionStage.PROPOSED: DecisionStage.DISCUSSED.label,
-                DecisionStage.DISCUSSED: DecisionStage.REVIEWED.label,
-                DecisionStage.REVIEWED: _("vote of the villagers' representatives"),
-                DecisionStage.PASSED: DecisionStage.RESOLUTION_PUBLISHED.label,
-                DecisionStage.RESOLUTION_PUBLISHED: DecisionStage.RESULT_PUBLISHED.label,
-            }.get(d.stage),
+            "next_stage": next_label,
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -38,3 +38,40 @@ def passed_decision(*, village, actor, **kwargs):
         votes_against=3,
         votes_abstain=2,
     )
+
+
+def one_matter(*, village, actor, days_ago=20, **kwargs):
+    """一事一议 proposed: a road paved with 30 yuan from each of 200 households."""
+    values = {
+        "title": "三组道路硬化",
+        "project_kind": "road",
+        "budget": "200000",
+        "other_funding": "140000",
+        "basis": "household",
+        "contribution": "30",
+        "contributors": 200,
+        "voting_body": "households",
+        "held_on": dt.date.today() - dt.timedelta(days=days_ago),
+    }
+    values.update(kwargs)
+    return services.one_matter_create(actor=actor, village=village, **values)
+
+
+def one_matter_passed(*, village, actor, **kwargs):
+    d = one_matter(village=village, actor=actor, **kwargs)
+    d = services.decision_advance(
+        actor=actor,
+        decision=d,
+        stage="announced",
+        held_on=dt.date.today() - dt.timedelta(days=15),
+    )
+    return services.decision_vote(
+        actor=actor,
+        decision=d,
+        held_on=dt.date.today() - dt.timedelta(days=8),
+        representatives_total=200,
+        attendance=150,
+        votes_for=120,
+        votes_against=20,
+        votes_abstain=10,
+    )

@@ -14,6 +14,7 @@ from wangge.areas.choices import AreaLevel
 from wangge.areas.models import Area
 from wangge.disclosure.choices import (
     PUBLIC_DECISION_STAGES,
+    DecisionKind,
     DecisionStage,
     DisclosureStatus,
     FeedbackKind,
@@ -23,15 +24,25 @@ from wangge.disclosure.models import Decision, Disclosure, Feedback, FocalIssue
 
 TODAY = dt.date(2026, 6, 15)
 FULL_ID = re.compile(r"\d{17}[\dX]")
-# The road 四议两公开 takes, in order.
-PATH = [
-    DecisionStage.PROPOSED,
-    DecisionStage.DISCUSSED,
-    DecisionStage.REVIEWED,
-    None,  # passed or rejected
-    DecisionStage.RESOLUTION_PUBLISHED,
-    DecisionStage.RESULT_PUBLISHED,
-]
+# The road 四议两公开 takes, in order (None: passed or rejected), and the one of 一事一议.
+PATHS = {
+    DecisionKind.FOUR_DISCUSSIONS: [
+        DecisionStage.PROPOSED,
+        DecisionStage.DISCUSSED,
+        DecisionStage.REVIEWED,
+        None,
+        DecisionStage.RESOLUTION_PUBLISHED,
+        DecisionStage.RESULT_PUBLISHED,
+    ],
+    DecisionKind.ONE_MATTER: [
+        DecisionStage.PROPOSED,
+        DecisionStage.ANNOUNCED,
+        None,
+        DecisionStage.TOWN_APPROVED,
+        DecisionStage.RESOLUTION_PUBLISHED,
+        DecisionStage.RESULT_PUBLISHED,
+    ],
+}
 
 
 @pytest.fixture(autouse=True)
@@ -94,28 +105,36 @@ def test_decisions_are_in_a_consistent_stage(tiny):
     stages = {d.stage for d in decisions}
     assert DecisionStage.RESULT_PUBLISHED in stages
     assert len(stages) >= 2
+    assert {d.kind for d in decisions} == set(PATHS)
     for d in decisions:
         steps = list(d.steps.order_by("id"))
         done = [s.stage for s in steps]
+        path = PATHS[d.kind]
         assert done[-1] == d.stage
         for i, stage in enumerate(done):
-            if PATH[i] is None:
+            if path[i] is None:
                 assert stage in (DecisionStage.PASSED, DecisionStage.REJECTED)
             else:
-                assert stage == PATH[i]
+                assert stage == path[i]
         dates = [s.held_on for s in steps]
         assert dates == sorted(dates) and dates[-1] <= TODAY
-        voted = len(done) >= 4
+        vote_at = path.index(None)
+        voted = len(done) > vote_at
         assert (d.votes_for is not None) == voted
         if voted:
             cast = d.votes_for + d.votes_against + d.votes_abstain
             assert cast <= d.attendance <= d.representatives_total
             assert Fraction(d.attendance, d.representatives_total) >= Fraction(2, 3)
             passed = d.votes_for * 2 > d.attendance
-            assert passed == (done[3] == DecisionStage.PASSED)
+            assert passed == (done[vote_at] == DecisionStage.PASSED)
         assert bool(d.resolution) == (d.stage in PUBLIC_DECISION_STAGES)
         assert (d.resolution_published_at is not None) == (d.stage in PUBLIC_DECISION_STAGES)
         assert bool(d.result) == (d.stage == DecisionStage.RESULT_PUBLISHED)
+        if d.kind == DecisionKind.ONE_MATTER:
+            plan = d.plan
+            assert plan.contribution <= plan.contribution_cap
+            assert plan.labour_days <= plan.labour_cap
+            assert plan.raised + plan.other_funding <= plan.budget == d.amount
 
 
 def test_questions_ratings_and_ledger(tiny):

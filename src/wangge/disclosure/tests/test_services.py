@@ -329,11 +329,18 @@ def test_configurable_majority_rule(territory, editor):
     assert d.stage == DecisionStage.REJECTED
 
 
-def test_one_matter_kind(territory, editor):
-    d = passed_decision(
-        village=territory.village_a, actor=editor, kind="one_matter", title="村内道路硬化筹资"
-    )
-    assert Decision.objects.get(pk=d.pk).kind == "one_matter"
+def test_one_matter_needs_its_own_plan(territory, editor, yesterday):
+    """一事一议 is not created through the 四议两公开 form: it has its own template."""
+    with pytest.raises(DomainError) as exc:
+        services.decision_create(
+            actor=editor,
+            village=territory.village_a,
+            kind="one_matter",
+            title="村内道路硬化筹资",
+            held_on=yesterday,
+        )
+    assert exc.value.field == "kind"
+    assert not Decision.objects.exists()
 
 
 def test_decision_in_other_village_refused(territory, editor_b, yesterday):
