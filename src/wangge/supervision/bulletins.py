@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.cases import kpis as case_kpis
+from wangge.core.errors import NotFound
 
 from .choices import PENDING_STATES, ProblemState
 from .models import Problem
@@ -52,7 +53,11 @@ def scoring_sections(*, user, area, start: dt.date, end: dt.date) -> dict | None
     func = getattr(scoring_selectors, "bulletin_sections", None)
     if func is None:
         return None
-    return func(user=user, area=area, start=start, end=end)
+    try:
+        return func(user=user, area=area, start=start, end=end)
+    except NotFound:
+        # The generating user may not view assessments there (or it is the system).
+        return None
 
 
 def _clean_rows(rows, keys) -> list[dict]:
