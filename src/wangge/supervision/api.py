@@ -301,7 +301,9 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def follow_up(self, request, pk=None):
         return self._out(
             services.problem_follow_up(
-                actor=request.user, problem=self._get(), **_valid(ProblemFollowUpSerializer, request)
+                actor=request.user,
+                problem=self._get(),
+                **_valid(ProblemFollowUpSerializer, request),
             )
         )
 

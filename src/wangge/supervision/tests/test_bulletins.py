@@ -33,7 +33,9 @@ SECTIONS = {
     ],
     "formula": "综合得分 = 按时办结率×50% + 满意率×50%",
     "praise": [{"name": "李网格", "role": "专职网格员", "reason": "按时办结12件", "points": 12}],
-    "criticism": [{"name": "=HYPERLINK(1)", "role": "兼职网格员", "reason": "巡查缺勤", "points": -4}],
+    "criticism": [
+        {"name": "=HYPERLINK(1)", "role": "兼职网格员", "reason": "巡查缺勤", "points": -4}
+    ],
 }
 
 
