@@ -110,3 +110,15 @@ def recount(
             PointEntry.objects.bulk_create(result.missing, batch_size=5000, ignore_conflicts=True)
         result.written = len(result.missing)
     return result
+
+
+def backfill(*, since: dt.date | None = None, today: dt.date | None = None) -> int:
+    """Write every missing automatic entry (the demo's bulk load, a new installation): the
+    same hits and rules as the recount, without the orphan and extra checks."""
+    rules = list(PointRule.objects.filter(trigger=Trigger.AUTOMATIC, is_active=True))
+    existing = _existing_keys([r.pk for r in rules])
+    hits = list(T.all_hits_from_db(since))
+    entries = plan_entries(hits, existing=existing, today=today)
+    with transaction.atomic():
+        PointEntry.objects.bulk_create(entries, batch_size=5000, ignore_conflicts=True)
+    return len(entries)
