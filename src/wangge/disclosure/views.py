@@ -5,17 +5,21 @@ Views parse input and call services; a DomainError becomes a message on the page
 
 from __future__ import annotations
 
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wangge.core.errors import DomainError
+from wangge.core.excel import XLSX_CONTENT_TYPE
 
-from . import selectors, services
+from . import exports, periods, selectors, services
 from .choices import EDITABLE_STATUSES, Action, DecisionStage, FeedbackKind
 from .filters import DecisionFilter, DisclosureFilter, FeedbackFilter, IssueFilter
 from .forms import (
@@ -261,6 +265,69 @@ def completeness(request):
         request,
         "disclosure/completeness.html",
         {"form": form, "town": town, "period": period, "rows": rows, "error": error},
+    )
+
+
+def _xlsx(fill, name: str) -> HttpResponse:
+    out = io.BytesIO()
+    fill(out)
+    response = HttpResponse(out.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+def _export_period(request) -> str | None:
+    """The period asked for, or None after telling the user what is wrong with it."""
+    value = (request.GET.get("period") or "").strip() or selectors.default_period()
+    try:
+        return str(periods.parse(value))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return None
+
+
+@login_required
+def export_village(request):
+    """The disclosures of one village for a period, as .xlsx (村务公开台账)."""
+    _require_any(request.user, Action.VIEW)
+    pk = request.GET.get("village", "")
+    if not pk.isdigit():
+        raise Http404
+    village = selectors.village_get(user=request.user, pk=int(pk))
+    period = _export_period(request)
+    if period is None:
+        return redirect("disclosure:completeness")
+    return _xlsx(
+        lambda out: exports.export_village(
+            user=request.user, village=village, period=period, out=out
+        ),
+        _("Disclosures %(village)s %(period)s.xlsx") % {"village": village.name, "period": period},
+    )
+
+
+@login_required
+def export_completeness(request):
+    """The completeness view of a town for a period, as .xlsx."""
+    _require_any(request.user, Action.VIEW)
+    towns = selectors.towns_for_user(user=request.user)
+    pk = request.GET.get("town", "")
+    if pk:
+        if not pk.isdigit():
+            raise Http404
+        town = get_object_or_404(towns, pk=int(pk))
+    else:
+        town = towns.first()
+        if town is None:
+            raise Http404
+    period = _export_period(request)
+    if period is None:
+        return redirect("disclosure:completeness")
+    return _xlsx(
+        lambda out: exports.export_completeness(
+            user=request.user, town=town, period=period, out=out
+        ),
+        _("Disclosure completeness %(town)s %(period)s.xlsx")
+        % {"town": town.name, "period": period},
     )
 
 
