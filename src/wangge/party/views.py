@@ -130,7 +130,10 @@ def coverage(request, pk: int):
     form = CoverageForm(request.GET)
     if not form.is_valid():
         return render(
-            request, "party/coverage.html", {"org": org, "form": form, "cov": None}, status=400
+            request,
+            "party/coverage.html",
+            {"org": org, "form": form, "cov": None, "days": KEY_VISIT_DAYS},
+            status=400,
         )
     days = form.cleaned_data["days"] or KEY_VISIT_DAYS
     show = form.cleaned_data["show"] or "uncovered"
