@@ -226,3 +226,27 @@ def test_poster_contains_url(client, territory):
     text = r.content.decode()
     assert f"http://testserver/v/{territory.village_a.code}/" in text
     assert "程集村" in text and "<svg" in text and "A4" in text
+
+
+def test_rate_limit_per_address_through_the_form(client, territory, settings):
+    """The public form counts the client's address: the X-Forwarded-For hop a trusted proxy
+    appended, never a header a client wrote itself."""
+    settings.WANGGE_TRUSTED_PROXIES = ["10.0.0.1"]
+    url = _url("supervise", territory.village_a.code)
+    proxied = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.5"}
+    n = FEEDBACK_LIMIT_PER_IP[0]
+    for i in range(n):
+        data = {"kind": "question", "phone": f"139{i:08d}", "body": f"问题{i}"}
+        assert client.post(url, data, **proxied).status_code == 302
+    r = client.post(url, {"kind": "question", "phone": "13800000000", "body": "再问"}, **proxied)
+    assert r.status_code == 400 and Feedback.objects.count() == n
+    assert set(Feedback.objects.values_list("ip", flat=True)) == {"203.0.113.5"}
+    # another villager behind the same proxy is not blocked
+    other = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.6"}
+    data = {"kind": "question", "phone": "13800000001", "body": "别人"}
+    assert client.post(url, data, **other).status_code == 302
+    # a client that is not the proxy cannot borrow (or dodge with) an address by the header
+    direct = {"REMOTE_ADDR": "198.51.100.7", "HTTP_X_FORWARDED_FOR": "203.0.113.5"}
+    data = {"kind": "question", "phone": "13800000002", "body": "直连"}
+    assert client.post(url, data, **direct).status_code == 302
+    assert Feedback.objects.get(phone="13800000002").ip == "198.51.100.7"
