@@ -58,7 +58,7 @@ class ManualEntryInput(serializers.Serializer):
     day = serializers.DateField(required=False, allow_null=True)
 
 
-class ReasonInput(serializers.Serializer):
+class PointsReasonInput(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
 
 
@@ -80,11 +80,11 @@ class EntryViewSet(
     def perform_service_create(self, data):
         return services.entry_create_manual(actor=self.request.user, **data)
 
-    @extend_schema(request=ReasonInput, responses=EntrySerializer)
+    @extend_schema(request=PointsReasonInput, responses=EntrySerializer)
     @action(detail=True, methods=["post"])
     def reverse(self, request, pk=None):
         entry = self.get_object()
-        ser = ReasonInput(data=request.data)
+        ser = PointsReasonInput(data=request.data)
         ser.is_valid(raise_exception=True)
         reversal = services.entry_reverse(
             actor=request.user, entry=entry, reason=ser.validated_data["reason"]

@@ -102,7 +102,8 @@ def need_hits(event, need_id, member_id, member_path, day, description) -> list[
 
 def meeting_hits(meeting_id, org_id, org_path, day, topic, present) -> list[Hit]:
     """present: [(member id, member area path)]."""
-    reason = f"{_('Organisation life')}：{(topic or '')[:60]}"
+    label = _("Organisation life")
+    reason = f"{label}：{(topic or '')[:60]}"
     hits = [
         Hit("party.meeting.attended", M, mid, mpath or org_path, day, MEETING, meeting_id, reason)
         for mid, mpath in present
