@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PeriodKind(models.TextChoices):
@@ -20,7 +21,7 @@ class Check(models.TextChoices):
 
 
 class ProblemState(models.TextChoices):
-    OPEN = "open", _("open")
+    OPEN = "open", pgettext_lazy("problem", "open")
     RECTIFIED = "rectified", _("rectified")
     VERIFIED = "verified", _("verified")
     CROSSED_OFF = "crossed_off", _("crossed off")
@@ -49,10 +50,10 @@ class BulletinKind(models.TextChoices):
     """通报: every two weeks 双周通报 and every quarter 季度通报."""
 
     BIWEEKLY = "biweekly", _("bi-weekly")
-    QUARTERLY = "quarterly", _("quarterly")
+    QUARTERLY = "quarterly", pgettext_lazy("bulletin", "quarterly")
 
 
 class BulletinState(models.TextChoices):
     DRAFT = "draft", _("draft")
     REVIEWED = "reviewed", _("reviewed")
-    PUBLISHED = "published", _("published")
+    PUBLISHED = "published", pgettext_lazy("bulletin", "published")

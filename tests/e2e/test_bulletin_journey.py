@@ -1,0 +1,200 @@
+"""A bulletin 通报 from draft to archive: the town grid office (town admin) logs in on a desktop,
+generates the bi-weekly bulletin of the town from the data (case-loop KPIs, village ranking,
+praise and criticism, open problems of the supervision problem list), reviews and publishes
+it, opens the printable A4 page (and prints it to PDF) and downloads the xlsx. A village grid
+chief then finds it in the bulletin archive on the phone; publishing twice is refused."""
+
+import datetime as dt
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls below are safe.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+from openpyxl import load_workbook  # noqa: E402
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+from wangge.testing.factories import Territory, user_with_post  # noqa: E402
+
+SHOTS = Path(__file__).resolve().parents[2] / "test-results"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def browser():
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def new_page(browser, *, phone=False):
+    if phone:
+        context = browser.new_context(
+            viewport={"width": 375, "height": 812},
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            locale="zh-CN",
+        )
+    else:
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True
+        )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.js_errors = []
+    page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
+    return page
+
+
+def login(page, base, username):
+    page.goto(base + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "wangge-pass-123")
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).not_to_have_text("登录")
+
+
+def seed(t):
+    """What the bulletin draws on: a case in the loop and an open problem of an inspection."""
+    from django.utils import timezone
+
+    from wangge.cases.choices import Source
+    from wangge.cases.services import case_report, ensure_default_categories
+    from wangge.supervision import services
+
+    ensure_default_categories()  # a flush by an earlier transactional test removes them
+    officer = user_with_post(t.town, "town_admin", username="wangban", full_name="王办")
+    supervisor = user_with_post(t.town, "supervisor", username="dudao", full_name="督导员")
+    chief = user_with_post(t.village_a, "village_grid_chief", username="zhangjun", full_name="张军")
+    user_with_post(t.grid_a1, "grid_worker", username="liwei", full_name="李伟")
+    case_report(
+        actor=officer,
+        source=Source.STAFF,
+        description="村东头路灯坏了三天，晚上很黑。",
+        area=t.grid_a1,
+    )
+    today = timezone.localdate()
+    inspection = services.inspection_record(
+        actor=supervisor,
+        area=t.village_a,
+        inspected_on=today,
+        checks=["reports_heard", "ledgers_checked", "people_at_post"],
+        staff_expected=5,
+        staff_present=4,
+        notes="听取汇报，查阅走访台账。",
+    )
+    services.problem_create(
+        actor=supervisor,
+        inspection=inspection,
+        description="走访台账记录不全，第二网格缺少本月记录。",
+        responsible=chief,
+        deadline=today + dt.timedelta(days=7),
+    )
+    return officer, chief
+
+
+@pytest.mark.e2e
+def test_town_officer_generates_and_publishes_a_bulletin(live_server, transactional_db, browser):
+    from django.utils import timezone
+
+    from wangge.supervision.models import Bulletin
+
+    t = Territory()
+    seed(t)
+    base = live_server.url
+    today = timezone.localdate()
+
+    page = new_page(browser)
+    login(page, base, "wangban")
+    page.goto(base + "/supervision/")
+    page.screenshot(path=SHOTS / "bulletin-01-supervision.png", full_page=True)
+    page.locator("a[href$='/supervision/bulletins/new/']").first.click()
+    page.select_option("select[name=area]", str(t.town.pk))
+    page.select_option("select[name=kind]", "biweekly")
+    page.fill("input[name=day]", today.isoformat())
+    page.screenshot(path=SHOTS / "bulletin-02-generate.png", full_page=True)
+    page.locator("main form button[type=submit]").click()
+
+    expect(page.locator("[data-state]")).to_have_attribute("data-state", "draft")
+    body = page.locator("article")
+    expect(body).to_contain_text("走访台账记录不全")  # the open problem
+    expect(body).to_contain_text("程集村")  # the villages of the case-loop table
+    bulletin = Bulletin.objects.get()
+    assert bulletin.content["kpis"]["raw"]["received"] == 1  # the case reported above
+    page.screenshot(path=SHOTS / "bulletin-03-draft.png", full_page=True)
+
+    page.locator("form[action$='/review/'] button").click()
+    expect(page.locator("[data-state]")).to_have_attribute("data-state", "reviewed")
+    page.locator("form[action$='/publish/'] button").click()
+    expect(page.locator("[data-state]")).to_have_attribute("data-state", "published")
+    expect(page.locator(".messages")).to_be_visible()
+    # Once published: no more edit, review or publish buttons.
+    expect(page.locator("form[action$='/publish/']")).to_have_count(0)
+    expect(page.locator("a[href$='/edit/']")).to_have_count(0)
+    page.screenshot(path=SHOTS / "bulletin-04-published.png", full_page=True)
+    bulletin.refresh_from_db()
+    assert bulletin.state == "published"
+
+    # Publishing twice (an old tab, a double click): a clear error, nothing changed.
+    published_at = bulletin.published_at
+    csrf = page.context.cookies()
+    token = next(c["value"] for c in csrf if c["name"] == "csrftoken")
+    response = page.request.post(
+        f"{base}/supervision/bulletins/{bulletin.pk}/publish/",
+        headers={"X-CSRFToken": token, "Referer": base + "/"},
+    )
+    assert response.ok  # redirected back to the bulletin with the error message
+    assert "已于" in response.text() or "already" in response.text()
+    bulletin.refresh_from_db()
+    assert bulletin.published_at == published_at
+
+    # The printable A4 page, with Chinese fonts, printed to PDF.
+    page.goto(f"{base}/supervision/bulletins/{bulletin.pk}/print/")
+    expect(page.locator("h1")).to_contain_text(bulletin.title)
+    font = page.evaluate("getComputedStyle(document.documentElement).fontFamily")
+    assert "Noto Sans CJK SC" in font
+    page.screenshot(path=SHOTS / "bulletin-05-print.png", full_page=True)
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", print_background=True)
+    (SHOTS / "bulletin-05-print.pdf").write_bytes(pdf)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 5000
+
+    # The xlsx download.
+    page.emulate_media(media="screen")
+    page.goto(f"{base}/supervision/bulletins/{bulletin.pk}/")
+    with page.expect_download() as info:
+        page.locator("a[href$='/xlsx/']").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    wb = load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
+    summary = list(wb.worksheets[0].iter_rows(values_only=True))
+    assert summary[1][1] == bulletin.title
+    problems = list(wb.worksheets[-1].iter_rows(values_only=True))
+    assert any("走访台账记录不全" in str(row[1]) for row in problems[1:])
+    assert not page.js_errors, page.js_errors
+
+    # The village grid chief reads it in the archive on the phone.
+    phone = new_page(browser, phone=True)
+    login(phone, base, "zhangjun")
+    phone.goto(base + "/supervision/bulletins/")
+    expect(phone.locator("ul.list")).to_contain_text(bulletin.title)
+    phone.locator("ul.list a").first.click()
+    expect(phone.locator("article")).to_contain_text("走访台账记录不全")
+    expect(phone.locator("form[action$='/publish/']")).to_have_count(0)
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    phone.screenshot(path=SHOTS / "bulletin-06-archive-phone.png", full_page=True)
+    assert width <= 375 + 1, f"page is {width}px wide on a 375px phone"
+    assert not phone.js_errors, phone.js_errors
