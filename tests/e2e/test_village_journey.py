@@ -2,6 +2,7 @@
 reads a published disclosure, asks a question, and later sees it answered in public. A draft is
 never shown, and the questioner's phone number never appears in full."""
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -78,14 +79,40 @@ def test_villager_reads_asks_and_sees_the_answer(live_server, transactional_db, 
         body="十月草稿，不应公开",
     )
 
+    road = _one_matter_published(services, t.village_a, editor)
+    # The page also lists the issue ledger and the grid workers: make one of each.
+    user_with_post(t.grid_a1, "grid_worker", full_name="王网格", phone="13800001111")
+    services.issue_create(
+        actor=editor,
+        village=t.village_a,
+        kind="finance",
+        question="村集体鱼塘承包费收了多少？什么时候在公开栏公布？",
+        raised_on=dt.date.today() - dt.timedelta(days=5),
+        responsible="村报账员李会计",
+        deadline=dt.date.today() + dt.timedelta(days=10),
+    )
+    services.decision_create(
+        actor=editor,
+        village=t.village_a,
+        title="集体鱼塘发包（未表决）",
+        held_on=dt.date.today() - dt.timedelta(days=2),
+    )
+
     # Scanning the poster's QR code opens the village page.
     page.goto(f"{live_server.url}/v/{t.village_a.code}/")
     expect(page.locator("h1")).to_contain_text("程集村")
     assert "十月草稿" not in page.content()
+    assert "集体鱼塘发包" not in page.content()  # a decision not yet published
+    expect(page.locator("body")).to_contain_text("一事一议")
+    expect(page.locator("body")).to_contain_text("李会计")
+    expect(page.get_by_role("link", name="13800001111")).to_be_visible()
     page.screenshot(path=str(SHOTS / "village-01-page.png"))
+    page.screenshot(path=str(SHOTS / "village-01-page-full.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
     page.get_by_role("link", name="收支明细").first.click()
     expect(page.locator("body")).to_contain_text("道路维修")
+    expect(page.locator("tfoot")).to_contain_text("18200.00")  # the money column's total
     page.screenshot(path=str(SHOTS / "village-02-disclosure.png"))
 
     page.get_by_text("我要询问").click()  # the form folds open, as a villager would tap it
@@ -113,4 +140,58 @@ def test_villager_reads_asks_and_sees_the_answer(live_server, transactional_db, 
     page.screenshot(path=str(SHOTS / "village-04-answered.png"), full_page=True)
     # Nothing wider than the phone.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+    # 一事一议: the road project's plan, the households' vote and the stages, on the phone.
+    page.goto(f"{live_server.url}/v/{t.village_a.code}/")
+    page.get_by_role("link", name=road.title).click()
+    body = page.locator("body")
+    expect(body).to_contain_text("一事一议")
+    expect(body).to_contain_text("6000.00")  # raised: 200 households × 30 yuan
+    expect(body).to_contain_text("乡镇")  # the town's approval is one of the stages
+    page.screenshot(path=str(SHOTS / "village-05-one-matter.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert not errors, errors
+
+
+def _one_matter_published(services, village, editor):
+    """A 一事一议 road project that went the whole way to the published plan."""
+    day = dt.date.today() - dt.timedelta(days=30)
+    d = services.one_matter_create(
+        actor=editor,
+        village=village,
+        title="三组至五组道路硬化（一事一议）",
+        held_on=day,
+        project_kind="road",
+        summary="硬化村道800米，宽4.5米。",
+        budget="200000",
+        other_funding="140000",
+        basis="household",
+        contribution="30",
+        contributors=200,
+        labour_days=2,
+        labourers=180,
+        exemptions="特困供养户、现役军人家庭免筹",
+        voting_body="households",
+    )
+    d = services.decision_advance(
+        actor=editor, decision=d, stage="announced", held_on=day + dt.timedelta(days=1)
+    )
+    d = services.decision_vote(
+        actor=editor,
+        decision=d,
+        held_on=day + dt.timedelta(days=9),
+        representatives_total=200,
+        attendance=160,
+        votes_for=140,
+        votes_against=12,
+        votes_abstain=8,
+    )
+    d = services.decision_advance(
+        actor=editor, decision=d, stage="town_approved", held_on=day + dt.timedelta(days=12)
+    )
+    return services.decision_publish_resolution(
+        actor=editor,
+        decision=d,
+        resolution="每户每年筹资30元，每个劳动力投劳2天，困难户免筹。",
+        held_on=day + dt.timedelta(days=13),
+    )

@@ -126,13 +126,30 @@ class Disclosure(models.Model):
         return column_types(self.table)
 
     @property
+    def header_cells(self) -> list[tuple]:
+        """(column name, is a number column) for the table head."""
+        types = self.column_types
+        return [
+            (name, i < len(types) and types[i] in ("number", "money"))
+            for i, name in enumerate(self.columns)
+        ]
+
+    @property
     def display_rows(self) -> list[list[tuple]]:
         """Rows of (cell, is a number) for the pages: numbers line up on the right."""
-        numeric = [t in ("number", "money") for t in self.column_types]
-        return [
-            [(cell, numeric[i] if i < len(numeric) else False) for i, cell in enumerate(row)]
-            for row in self.rows
-        ]
+        from .tables import money_text
+
+        types = self.column_types
+        out = []
+        for row in self.rows:
+            cells = []
+            for i, cell in enumerate(row):
+                kind = types[i] if i < len(types) else "text"
+                if kind == "money":
+                    cell = money_text(cell)
+                cells.append((cell, kind in ("number", "money")))
+            out.append(cells)
+        return out
 
     @property
     def totals(self) -> list | None:

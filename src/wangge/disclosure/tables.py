@@ -100,6 +100,13 @@ def totals(table: dict) -> list | None:
     return [f"{v.quantize(Decimal('0.01'))}" if v is not None else None for v in sums]
 
 
+def money_text(value):
+    """A money cell as shown: 3200 → "3200.00"; anything that is not a number as it is."""
+    if value is None or value == "":
+        return value
+    return _number(value) or value
+
+
 def coerce_cell(kind: str, value):
     """(value, error): a cell of a column of `kind` as stored, or the reason it cannot be.
     Empty cells are None."""
