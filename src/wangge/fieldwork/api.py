@@ -165,6 +165,8 @@ class PatrolViewSet(ReadOnlyScopedViewSet):
         )
 
 
+KIND_HELP = "Kind of visit: acquaint 认亲, call_on 访亲 or help 帮亲."
+
 # -- visits ------------------------------------------------------------------------------------
 
 
@@ -172,6 +174,7 @@ class VisitSerializer(serializers.ModelSerializer):
     household_number = serializers.CharField(source="household.number", read_only=True)
     visitor_name = serializers.CharField(source="visitor.__str__", read_only=True)
     needs = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    kind = serializers.CharField(read_only=True, help_text=KIND_HELP)
 
     class Meta:
         model = Visit
@@ -196,7 +199,9 @@ class VisitCreateSerializer(serializers.Serializer):
     household = ScopedPrimaryKeyRelatedField(
         selector=selectors.households_for_visit, model=Household
     )
-    kind = serializers.ChoiceField(choices=VisitKind.choices)
+    # A plain string (checked below) rather than an enum: the schema already has "kind"
+    # enums of other apps, and VisitKind has no ENUM_NAME_OVERRIDES entry of its own.
+    kind = serializers.CharField(max_length=16, help_text=KIND_HELP)
     notes = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
     needs = serializers.ListField(
         child=serializers.CharField(max_length=500),
@@ -215,6 +220,11 @@ class VisitCreateSerializer(serializers.Serializer):
         max_length=4000, required=False, allow_blank=True, default=""
     )
     visited_at = serializers.DateTimeField(required=False, help_text="Defaults to now.")
+
+    def validate_kind(self, value):
+        if value not in VisitKind.values:
+            raise serializers.ValidationError(f"Choose one of: {', '.join(VisitKind.values)}.")
+        return value
 
 
 class VisitViewSet(ScopedModelViewSet):

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.accounts.choices import GRID_WORKER_ROLES, Capability
-from wangge.accounts.models import Post
+from wangge.accounts.models import Post, User
 from wangge.accounts.selectors import active_posts, user_scope
 from wangge.areas.choices import AreaLevel
 from wangge.areas.models import Area
@@ -121,7 +121,7 @@ def patrol_start(*, actor, area: Area | None = None, at: dt.datetime | None = No
             _("You hold no post on %(area)s: patrol your own grid.") % {"area": area.name}
         )
     # Lock the worker row so that two taps at once cannot open two patrols.
-    type(actor).objects.select_for_update().filter(pk=actor.pk).first()
+    User.objects.select_for_update().filter(pk=actor.pk).first()
     if Patrol.objects.filter(worker=actor, ended_at__isnull=True).exists():
         raise TransitionNotAllowed(_("You already have a patrol under way: stop it first."))
     try:

@@ -45,7 +45,10 @@ def fw(territory):
         actor=None, parent=None, name="程集镇党委", kind=OrgKind.TOWN_COMMITTEE, area=t.town
     )
     org = party.org_create(
-        actor=None, parent=town_org, name="程集村党委", kind=OrgKind.VILLAGE_COMMITTEE,
+        actor=None,
+        parent=town_org,
+        name="程集村党委",
+        kind=OrgKind.VILLAGE_COMMITTEE,
         area=t.village_a,
     )
     member_user = UserFactory(full_name="党员李")

@@ -31,7 +31,11 @@ def finished_events():
 def _walk(start, n=5, step_deg=0.001, every_s=60):
     # About 111 m north per step, a minute apart: a walking pace.
     return [
-        {"lat": 32.90 + i * step_deg, "lng": 115.805, "time": start + dt.timedelta(seconds=every_s * i)}
+        {
+            "lat": 32.90 + i * step_deg,
+            "lng": 115.805,
+            "time": start + dt.timedelta(seconds=every_s * i),
+        }
         for i in range(n)
     ]
 
@@ -61,7 +65,9 @@ def test_stopping_twice_is_refused_and_changes_nothing(fw, finished_events):
     patrol = services.patrol_start(actor=fw.worker, at=timezone.now() - dt.timedelta(hours=1))
     stopped = services.patrol_stop(actor=fw.worker, patrol=patrol)
     with pytest.raises(TransitionNotAllowed) as exc:
-        services.patrol_stop(actor=fw.worker, patrol=patrol, at=timezone.now() + dt.timedelta(hours=1))
+        services.patrol_stop(
+            actor=fw.worker, patrol=patrol, at=timezone.now() + dt.timedelta(hours=1)
+        )
     assert "already been stopped" in str(exc.value)
     patrol.refresh_from_db()
     assert patrol.ended_at == stopped.ended_at
@@ -96,7 +102,16 @@ def test_only_patrollers_and_only_their_own_grid(fw):
         [{"lat": 32.9, "lng": 115.8, "time": timezone.now() + dt.timedelta(hours=2)}],
         [{"lat": 32.9, "lng": 115.8, "time": timezone.now()}] * 501,
     ],
-    ids=["empty", "not-object", "lat-out", "no-time", "bad-lng", "before-start", "future", "too-many"],
+    ids=[
+        "empty",
+        "not-object",
+        "lat-out",
+        "no-time",
+        "bad-lng",
+        "before-start",
+        "future",
+        "too-many",
+    ],
 )
 def test_bad_points_are_refused_and_nothing_is_stored(fw, points):
     patrol = services.patrol_start(actor=fw.worker, at=timezone.now() - dt.timedelta(minutes=10))
@@ -113,7 +128,9 @@ def test_points_of_someone_else_are_refused(fw):
     patrol = services.patrol_start(actor=fw.worker)
     with pytest.raises(PermissionDenied):
         services.patrol_add_points(
-            actor=fw.worker_b, patrol=patrol, points=[{"lat": 32.9, "lng": 115.8, "time": timezone.now()}]
+            actor=fw.worker_b,
+            patrol=patrol,
+            points=[{"lat": 32.9, "lng": 115.8, "time": timezone.now()}],
         )
 
 
@@ -125,7 +142,11 @@ def test_retried_upload_and_gps_jumps(fw):
     once = Patrol.objects.get(pk=patrol.pk)
     services.patrol_add_points(actor=fw.worker, patrol=patrol, points=batch)
     again = Patrol.objects.get(pk=patrol.pk)
-    assert (again.point_count, again.distance_m) == (once.point_count, once.distance_m) == (3, once.distance_m)
+    assert (
+        (again.point_count, again.distance_m)
+        == (once.point_count, once.distance_m)
+        == (3, once.distance_m)
+    )
     # A fix 50 km away ten seconds later is a bad fix: not counted.
     jump = [{"lat": 33.35, "lng": 115.805, "time": t0 + dt.timedelta(seconds=130)}]
     services.patrol_add_points(actor=fw.worker, patrol=patrol, points=jump)

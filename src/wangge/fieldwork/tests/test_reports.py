@@ -161,7 +161,9 @@ def test_rest_day_holds_nobody_but_closes_what_was_written(fw):
 def test_norm_overrides_town_then_village(fw):
     services.norm_set(actor=None, area=fw.t.county, patrols=2, visit_kinds=3, tasks=4, hours=8)
     services.norm_set(actor=fw.town, area=fw.t.town, patrols=3, visit_kinds=2, tasks=4, hours=8)
-    services.norm_set(actor=fw.chief, area=fw.t.village_a, patrols=1, visit_kinds=1, tasks=0, hours=0)
+    services.norm_set(
+        actor=fw.chief, area=fw.t.village_a, patrols=1, visit_kinds=1, tasks=0, hours=0
+    )
     assert compliance.norm_for_path(fw.t.grid_a1.path)["patrols"] == 1
     assert compliance.norm_for_path(fw.t.grid_b1.path) == {
         "patrols": 3,
@@ -182,15 +184,27 @@ def test_norm_overrides_town_then_village(fw):
 
 def test_norms_are_checked(fw):
     with pytest.raises(PermissionDenied):
-        services.norm_set(actor=fw.worker, area=fw.t.village_a, patrols=1, visit_kinds=1, tasks=1, hours=1)
+        services.norm_set(
+            actor=fw.worker, area=fw.t.village_a, patrols=1, visit_kinds=1, tasks=1, hours=1
+        )
     with pytest.raises(PermissionDenied):  # the village A chief cannot set village B's norm
-        services.norm_set(actor=fw.chief, area=fw.t.village_b, patrols=1, visit_kinds=1, tasks=1, hours=1)
-    for bad in ({"patrols": -1}, {"visit_kinds": 4}, {"hours": "abc"}, {"hours": 25}, {"tasks": "x"}):
+        services.norm_set(
+            actor=fw.chief, area=fw.t.village_b, patrols=1, visit_kinds=1, tasks=1, hours=1
+        )
+    for bad in (
+        {"patrols": -1},
+        {"visit_kinds": 4},
+        {"hours": "abc"},
+        {"hours": 25},
+        {"tasks": "x"},
+    ):
         values = {"patrols": 2, "visit_kinds": 3, "tasks": 4, "hours": 8, **bad}
         with pytest.raises(DomainError):
             services.norm_set(actor=fw.town, area=fw.t.town, **values)
     with pytest.raises(DomainError):
-        services.norm_set(actor=fw.town, area=fw.t.grid_a1, patrols=1, visit_kinds=1, tasks=1, hours=1)
+        services.norm_set(
+            actor=fw.town, area=fw.t.grid_a1, patrols=1, visit_kinds=1, tasks=1, hours=1
+        )
     from wangge.fieldwork.models import DailyNorm
 
     assert not DailyNorm.objects.exists()
@@ -204,7 +218,9 @@ def test_close_days_catches_up_and_is_idempotent(fw, closed_events, settings):
         # 11, 12, 15 are workdays for both workers; 13 and 14 the weekend.
         assert DailyReport.objects.count() == result["reports"] == 6
         assert services.close_days() == {"days": 0, "reports": 0}
-        settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+        settings.TASKS = {
+            "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+        }
         assert tasks.close_days.enqueue().return_value == {"days": 0, "reports": 0}
     assert len(closed_events) == 6
     assert ClosedDay.objects.filter(day__gt=dt.date(2026, 6, 10)).count() == 5

@@ -57,7 +57,9 @@ def test_worker_visit_collects_needs_and_updates_the_plan(fw, recorded):
         "每周上门一次",
         fw.worker,
     )
-    assert len(recorded) == 1 and recorded[0]["visit"] == visit and recorded[0]["actor"] == fw.worker
+    assert (
+        len(recorded) == 1 and recorded[0]["visit"] == visit and recorded[0]["actor"] == fw.worker
+    )
     # A later visit that only adds measures keeps the situation already written.
     services.visit_record(
         actor=fw.worker, household=fw.h1, kind=VisitKind.CALL_ON, plan_measures="每周两次"
@@ -128,7 +130,16 @@ def test_member_without_post_cannot_rewrite_the_plan(fw):
         ({"notes": "x" * 4001}, "notes"),
         ({"notes": "a\x00b"}, "notes"),
     ],
-    ids=["kind", "no-kind", "future", "too-late", "too-many-needs", "long-need", "long-notes", "nul"],
+    ids=[
+        "kind",
+        "no-kind",
+        "future",
+        "too-late",
+        "too-many-needs",
+        "long-need",
+        "long-notes",
+        "nul",
+    ],
 )
 def test_bad_visit_input_changes_nothing(fw, kwargs, field):
     data = {"kind": VisitKind.ACQUAINT, "needs": ["修路"], "plan_situation": "情况", **kwargs}
