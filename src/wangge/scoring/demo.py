@@ -6,6 +6,7 @@ and the assessments of every period that has ended, with some talks recorded."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from django.utils import timezone
 
@@ -34,10 +35,11 @@ def build_scoring(ctx) -> dict[str, int]:
     from wangge.accounts.models import Post
 
     rng = ctx.rng("scoring")
+    t0 = time.monotonic()
     R.ensure_default_rules()
     links = services.bundle_links_sync(actor=None, on=ctx.today)
     written = backfill(today=ctx.today)
-    ctx.log(f"scoring: {written} ledger entries backfilled")
+    ctx.log(f"scoring: {written} ledger entries backfilled in {time.monotonic() - t0:.1f} s")
 
     # Manual entries by the town office over the past year.
     office = ctx.logins.get("town") or ctx.logins.get("admin")
@@ -89,7 +91,9 @@ def build_scoring(ctx) -> dict[str, int]:
         )
         manual += 1
 
+    t1 = time.monotonic()
     result = services.assess_ended_periods(today=ctx.today, months_back=13)
+    ctx.log(f"scoring: {result.get('created', 0)} assessments in {time.monotonic() - t1:.1f} s")
     # Talks held for about half of the admonishment list.
     talked = 0
     adms = list(Admonishment.objects.select_related("assessment").order_by("id")[:400])
