@@ -243,7 +243,16 @@ class Case(models.Model):
                 fields=["idempotency_client", "idempotency_key"], name="case_idempotency_idx"
             ),
             models.Index(fields=["area_path", "state"], name="case_path_state_idx"),
+            # Open cases of a subtree (the dispatch board's count and newest first, "overdue
+            # now" of the KPIs): the state first (a few equality seeks), then the path range;
+            # the deadline and the report time after them, so that all three are answered
+            # from the index alone.
+            models.Index(
+                fields=["state", "area_path", "resolve_by", "reported_at"],
+                name="case_state_path_due_idx",
+            ),
             models.Index(fields=["handler", "state"], name="case_handler_state_idx"),
+            models.Index(fields=["first_responder", "state"], name="case_first_resp_state_idx"),
             models.Index(fields=["state", "resolve_by"], name="case_state_resolve_idx"),
             models.Index(fields=["state", "warn_at"], name="case_state_warn_idx"),
             models.Index(fields=["department", "state"], name="case_department_state_idx"),

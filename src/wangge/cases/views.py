@@ -45,6 +45,7 @@ from .kpis import KPI_COLUMNS, SCORE_WEIGHTS, kpi_report
 from .models import Case, CaseAttachment
 from .public import role_label
 from .selectors import (
+    ScopedCases,
     case_for_user,
     cases_for_user,
     notifications_for_user,
@@ -54,6 +55,8 @@ from .selectors import (
 
 PAGE_SIZE = 30
 LIST_RELATED = ("category", "grid", "grid__parent", "handler", "department")
+# The lists never draw the grids' boundaries (large GeoJSON).
+LIST_DEFERRED = ("grid__boundary", "grid__parent__boundary")
 
 
 def _page(request, qs):
@@ -95,7 +98,9 @@ def todo(request):
     """My to-do 待办: cases I handle, dispatched cases waiting for my department, resolved
     cases in my scope waiting for a return visit by someone other than their handler."""
     user = request.user
-    base = cases_for_user(user=user).select_related(*LIST_RELATED)
+    rows = Case.objects.select_related(*LIST_RELATED).defer(*LIST_DEFERRED)
+    # The user's own cases and their departments' are always in their scope (see
+    # selectors.scope_parts): no scope filter, so the (handler, state) index serves the list.
     mine = Q(handler=user, state__in=OPEN_STATES)
     departments = permissions.department_ids(user)
     if departments:
@@ -104,9 +109,13 @@ def todo(request):
             department_reported_at__isnull=True,
             state=CaseState.IN_PROGRESS,
         )
-    page = _page(request, _priority(base.filter(mine)))
+    page = _page(request, _priority(rows.filter(mine)))
     visits = (
-        base.filter(state=CaseState.RESOLVED).exclude(handler=user).order_by("resolved_at")[:20]
+        ScopedCases(
+            user=user,
+            queryset=rows.filter(state=CaseState.RESOLVED).exclude(handler=user),
+            order=("resolved_at", "id"),
+        )[:20]
         if any(p.role in permissions.CASE_ROLES for p in _posts(user)) or user.is_superuser
         else []
     )
@@ -137,15 +146,19 @@ def board(request):
     params.setdefault("state", "open")
     if params.get("state") == "all":
         params["state"] = ""
-    qs = cases_for_user(user=request.user).select_related(*LIST_RELATED)
-    filterset = CaseFilter(params, queryset=qs, request=request)
-    cases = filterset.qs.order_by("-reported_at", "-id")
+    # The filters go on the unscoped table; ScopedCases adds the scope part by part (see
+    # selectors.scope_parts), so that the count and the page are read from the indexes.
+    filtered = CaseFilter(
+        params,
+        queryset=Case.objects.select_related(*LIST_RELATED).defer(*LIST_DEFERRED),
+        request=request,
+    ).qs
+    cases = ScopedCases(user=request.user, queryset=filtered, order=("-reported_at", "-id"))
     return render(
         request,
         "cases/list.html",
         {
             "form": form,
-            "filterset": filterset,
             "page": _page(request, cases),
             "query": _query_without_page(request),
             "now": timezone.now(),
