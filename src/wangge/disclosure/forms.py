@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .choices import (
     ContributionBasis,
@@ -302,10 +303,10 @@ class PeriodForm(forms.Form):
 FORM_MAX_CELLS = 800
 FORM_MAX_COLUMNS = 12
 COLUMN_TYPE_CHOICES = [
-    ("text", _("text")),
-    ("number", _("number")),
-    ("money", _("money (totalled)")),
-    ("date", _("date")),
+    ("text", pgettext_lazy("column type", "text")),
+    ("number", pgettext_lazy("column type", "number")),
+    ("money", pgettext_lazy("column type", "money (totalled)")),
+    ("date", pgettext_lazy("column type", "date")),
 ]
 
 
