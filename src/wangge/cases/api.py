@@ -336,8 +336,14 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             idempotency_client=f"user:{request.user.pk}",
             idempotency_key=request.headers.get("Idempotency-Key", ""),
         )
-        replayed = getattr(case, "replayed", False)
-        return self._detail(case, status.HTTP_200_OK if replayed else status.HTTP_201_CREATED)
+        if getattr(case, "replayed", False):
+            return self._detail(case, status.HTTP_200_OK)
+        # A new case comes back from the service with everything its detail shows (category,
+        # grid, handler, its one action and its photos): no second read.
+        return Response(
+            CaseDetailSerializer(case, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     def _run(self, request, fn, **fixed):
         case = self.get_object()

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Iterable
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -264,15 +264,20 @@ def _upsert_add_paths(model, grid_path: str, key: dict, counters: dict) -> None:
     from .kpis import monthly_paths
 
     paths = monthly_paths(grid_path)
+    increments = {k: F(k) + v for k, v in counters.items()}
+    # The rows exist but for the first figure of a month: then one UPDATE does it all.
+    if model.objects.filter(area_path__in=paths, **key).update(**increments) == len(paths):
+        return
     existing = set(
         model.objects.filter(area_path__in=paths, **key).values_list("area_path", flat=True)
     )
-    for path in paths:
-        if path not in existing:
-            model.objects.get_or_create(area_path=path, **key, defaults={"depth": len(path) // 4})
-    model.objects.filter(area_path__in=paths, **key).update(
-        **{k: F(k) + v for k, v in counters.items()}
-    )
+    missing = [p for p in paths if p not in existing]
+    for path in missing:
+        _row, created = model.objects.get_or_create(
+            area_path=path, **key, defaults={"depth": len(path) // 4, **counters}
+        )
+        if not created:  # a concurrent request created it after our UPDATE
+            model.objects.filter(area_path=path, **key).update(**increments)
 
 
 def _upsert_add(model, key: dict, defaults: dict, counters: dict) -> None:
@@ -307,19 +312,41 @@ def _bump_duration(case: Case, at: dt.datetime, measure: str) -> None:
     )
 
 
+def _can_return_from_update() -> bool:
+    if connection.vendor == "postgresql":
+        return True
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return sqlite3.sqlite_version_info >= (3, 35)
+    return False
+
+
 def _next_number(at: dt.datetime) -> str:
     year = timezone.localtime(at).year
     # The UPDATE locks the year's row until the transaction ends: numbers never repeat.
-    _upsert_add(CaseCounter, {"year": year}, {}, {"last": 1})
-    last = CaseCounter.objects.filter(year=year).values_list("last", flat=True).get()
+    last = None
+    if _can_return_from_update():
+        q = connection.ops.quote_name
+        table, last_col, year_col = q(CaseCounter._meta.db_table), q("last"), q("year")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {last_col} = {last_col} + 1 WHERE {year_col} = %s "
+                f"RETURNING {last_col}",
+                [year],
+            )
+            row = cursor.fetchone()
+        last = row[0] if row else None
+    if last is None:
+        _upsert_add(CaseCounter, {"year": year}, {}, {"last": 1})
+        last = CaseCounter.objects.filter(year=year).values_list("last", flat=True).get()
     return f"{year}{last:06d}"
 
 
 def _new_tracking_code() -> str:
-    while True:
-        code = secrets.token_urlsafe(12)  # 16 characters, 96 bits
-        if not Case.objects.filter(tracking_code=code).exists():
-            return code
+    """16 random characters (96 bits): a repeat is as likely as guessing one, and the unique
+    constraint refuses it should it ever happen (the request then fails, nothing written)."""
+    return secrets.token_urlsafe(12)
 
 
 def _resolve_location(
@@ -478,8 +505,9 @@ def _replay(client: str, key: str, body_hash: str) -> Case | None:
     return existing
 
 
-def _save_photos(case: Case, action: CaseAction, actor, photo_data) -> None:
+def _save_photos(case: Case, action: CaseAction, actor, photo_data) -> list[CaseAttachment]:
     """Store checked photos (see clean_photos) on the action that brought them."""
+    saved = []
     for data, kind in photo_data:
         att = CaseAttachment(
             case=case,
@@ -491,6 +519,8 @@ def _save_photos(case: Case, action: CaseAction, actor, photo_data) -> None:
         )
         att.file.save("photo", ContentFile(data), save=False)
         att.save()
+        saved.append(att)
+    return saved
 
 
 def _create_case(*, actor, source, category, urgency, area, grid, photo_data, at, **fields):
@@ -532,9 +562,12 @@ def _create_case(*, actor, source, category, urgency, area, grid, photo_data, at
             "handler": getattr(assignment.handler, "pk", None),
         },
     )
-    _save_photos(case, action, actor, photo_data)
+    attachments = _save_photos(case, action, actor, photo_data)
     _bump(case, at, received=1)
     notify(case, NotificationVerb.ASSIGNED, [case.handler_id], actor=actor)
+    # The new case's whole timeline and photos are in hand: whoever shows the case next (the
+    # API answers with its detail) reads them from here instead of the database.
+    case._prefetched_objects_cache = {"actions": [action], "attachments": attachments}
     case.replayed = False
     return case
 
