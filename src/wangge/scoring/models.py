@@ -108,7 +108,7 @@ class PointEntry(models.Model):
     subject_name = models.CharField(_("name"), max_length=100, blank=True)
     # The area the entry belongs to (the source's area, the village, the member's branch):
     # the scope of who may see it.
-    area_path = models.CharField(max_length=64, db_index=True)
+    area_path = models.CharField(max_length=64)
     # The booking day decides the period (month, quarter, year). It is the day of the event,
     # or today when that day's month is already assessed (see services.booking_day).
     day = models.DateField(_("day"))

@@ -14,12 +14,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.db import transaction
 
 from . import triggers as T
 from .choices import Trigger
 from .models import PointEntry, PointRule
-from .services import REVERSAL_SOURCE, Directory, _chunks, plan_entries
+from .services import REVERSAL_SOURCE, Directory, _chunks, plan_entries, write_planned
 
 
 @dataclass
@@ -106,9 +105,7 @@ def recount(
     if since is None:
         result.extra = sorted(k for k in existing - expected if (k[3], k[4]) not in orphan_keys)
     if apply and result.missing:
-        with transaction.atomic():
-            PointEntry.objects.bulk_create(result.missing, batch_size=5000, ignore_conflicts=True)
-        result.written = len(result.missing)
+        result.written = write_planned(result.missing)
     return result
 
 
@@ -118,7 +115,4 @@ def backfill(*, since: dt.date | None = None, today: dt.date | None = None) -> i
     rules = list(PointRule.objects.filter(trigger=Trigger.AUTOMATIC, is_active=True))
     existing = _existing_keys([r.pk for r in rules])
     hits = list(T.all_hits_from_db(since))
-    entries = plan_entries(hits, existing=existing, today=today)
-    with transaction.atomic():
-        PointEntry.objects.bulk_create(entries, batch_size=5000, ignore_conflicts=True)
-    return len(entries)
+    return write_planned(plan_entries(hits, existing=existing, today=today))

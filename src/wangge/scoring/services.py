@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -212,15 +212,46 @@ def _auto_rules(events: set[str]) -> dict[str, list[PointRule]]:
     return out
 
 
+class Planned:
+    """An entry to write (the fields of PointEntry), lighter than a model instance when a
+    backfill plans hundreds of thousands."""
+
+    __slots__ = (
+        "rule",
+        "subject_kind",
+        "subject_id",
+        "subject_name",
+        "area_path",
+        "day",
+        "event_day",
+        "points",
+        "source_type",
+        "source_id",
+        "reason",
+        "note",
+    )
+
+    def __init__(self, **kw):
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+    def as_entry(self, now) -> PointEntry:
+        e = PointEntry(
+            rule=self.rule, created_at=now, **{k: getattr(self, k) for k in self.__slots__[1:]}
+        )
+        e.set_period()
+        return e
+
+
 def plan_entries(
     hits: list[Hit],
     *,
     directory: Directory | None = None,
     existing: set | None = None,
     today: dt.date | None = None,
-) -> list[PointEntry]:
-    """The ledger entries the hits call for that are not written yet (unsaved), with the
-    booking day and the caps applied in the order of the days."""
+) -> list[Planned]:
+    """The ledger entries the hits call for that are not written yet, with the booking day
+    and the caps applied in the order of the days."""
     if not hits:
         return []
     rules = _auto_rules({h.event for h in hits})
@@ -228,7 +259,7 @@ def plan_entries(
         return []
     directory = directory or Directory()
     directory.load(hits)
-    closed = closed_months()
+    closed = {(d.year, d.month) for d in closed_months()}
     today = today or timezone.localdate()
     if existing is None:
         existing = set()
@@ -255,11 +286,12 @@ def plan_entries(
             subject_id, name = directory.subject(h)
             if subject_id is None:
                 continue
-            key = h.key(rule.pk, subject_id)
+            key = (rule.pk, h.kind, subject_id, h.source_type, h.source_id)
             if key in existing or key in seen:
                 continue
             seen.add(key)
-            planned.append((booking_day(h.day, closed, today), h, rule, subject_id, name))
+            day = today if (h.day.year, h.day.month) in closed else h.day
+            planned.append((day, h, rule, subject_id, name))
     if not planned:
         return []
     planned.sort(key=lambda p: (p[0], p[1].source_id))
@@ -268,43 +300,106 @@ def plan_entries(
         subjects={(p[1].kind, p[3]) for p in planned} if len(planned) < 500 else None,
     )
     out = []
-    now = timezone.now()
+    late_text = None
     for day, h, rule, subject_id, name in planned:
         points, note = caps.apply(rule, h.kind, subject_id, day, rule.points)
         if day != h.day:
-            late = _("Late entry for %(d)s (that month is already assessed).") % {
-                "d": h.day.isoformat()
-            }
-            note = f"{late} {note}".strip()
-        e = PointEntry(
-            rule=rule,
-            subject_kind=h.kind,
-            subject_id=subject_id,
-            subject_name=name or "",
-            area_path=h.area_path,
-            day=day,
-            event_day=h.day,
-            points=points,
-            source_type=h.source_type,
-            source_id=h.source_id,
-            reason=h.reason[:300],
-            note=note[:300],
-            created_at=now,
+            late_text = late_text or _("Late entry for %(d)s (that month is already assessed).")
+            note = f"{late_text % {'d': h.day.isoformat()}} {note}".strip()
+        out.append(
+            Planned(
+                rule=rule,
+                subject_kind=h.kind,
+                subject_id=subject_id,
+                subject_name=(name or "")[:100],
+                area_path=h.area_path,
+                day=day,
+                event_day=h.day,
+                points=points,
+                source_type=h.source_type,
+                source_id=h.source_id,
+                reason=h.reason[:300],
+                note=note[:300],
+            )
         )
-        e.set_period()
-        out.append(e)
     return out
+
+
+def write_planned(planned: list[Planned]) -> int:
+    """Insert planned entries; a row whose (rule, subject, source) key exists already is
+    skipped by the database (ON CONFLICT DO NOTHING), so a concurrent writer cannot double it.
+    Many rows go through one parameterised INSERT run with executemany (the demo's backfill)."""
+    if not planned:
+        return 0
+    now = timezone.now()
+    if len(planned) < 500:
+        PointEntry.objects.bulk_create([p.as_entry(now) for p in planned], ignore_conflicts=True)
+        return len(planned)
+    ops = connection.ops
+    columns = [
+        "rule_id",
+        "subject_kind",
+        "subject_id",
+        "subject_name",
+        "area_path",
+        "day",
+        "year",
+        "quarter",
+        "month",
+        "event_day",
+        "points",
+        "source_type",
+        "source_id",
+        "reason",
+        "note",
+        "created_at",
+    ]
+    qn = ops.quote_name
+    sql = "INSERT INTO %s (%s) VALUES (%s) ON CONFLICT DO NOTHING" % (
+        qn(PointEntry._meta.db_table),
+        ", ".join(qn(c) for c in columns),
+        ", ".join(["%s"] * len(columns)),
+    )
+    created = ops.adapt_datetimefield_value(now)
+    dates: dict = {}
+
+    def d(value):
+        if value not in dates:
+            dates[value] = ops.adapt_datefield_value(value)
+        return dates[value]
+
+    points_field = PointEntry._meta.get_field("points")
+    rows = [
+        (
+            p.rule.pk,
+            p.subject_kind,
+            p.subject_id,
+            p.subject_name,
+            p.area_path,
+            d(p.day),
+            p.day.year,
+            (p.day.month - 1) // 3 + 1,
+            p.day.month,
+            d(p.event_day),
+            ops.adapt_decimalfield_value(p.points, points_field.max_digits, 1),
+            p.source_type,
+            p.source_id,
+            p.reason,
+            p.note,
+            created,
+        )
+        for p in planned
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        for i in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[i : i + 5000])
+    return len(rows)
 
 
 def record_hits(hits: list[Hit]) -> int:
     """Write the entries the hits call for, at most once per (rule, subject, source): an event
     announced twice writes nothing new. Returns how many were written."""
-    entries = plan_entries(list(hits))
-    if not entries:
-        return 0
-    with transaction.atomic():
-        PointEntry.objects.bulk_create(entries, ignore_conflicts=True)
-    return len(entries)
+    return write_planned(plan_entries(list(hits)))
 
 
 # --------------------------------------------------------------------------- manual entries

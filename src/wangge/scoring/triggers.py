@@ -58,12 +58,26 @@ class Hit:
         return (rule_id, self.kind, subject_id, self.source_type, self.source_id)
 
 
-def local_day(value) -> dt.date:
+def local_day(value, tz=None) -> dt.date:
     if value is None:
         return timezone.localdate()
     if isinstance(value, dt.datetime):
-        return timezone.localdate(value) if timezone.is_aware(value) else value.date()
+        if value.tzinfo is None:
+            return value.date()
+        return value.astimezone(tz or timezone.get_current_timezone()).date()
     return value
+
+
+class MemoGettext:
+    """gettext with a memory, for the hundreds of thousands of hits of a replay."""
+
+    def __init__(self):
+        self.done: dict[str, str] = {}
+
+    def __call__(self, message: str) -> str:
+        if message not in self.done:
+            self.done[message] = _(message)
+        return self.done[message]
 
 
 def village_path(path: str) -> str | None:
@@ -80,11 +94,11 @@ def _with_village(hits: list[Hit], event, path, day, source_type, source_id, rea
 # ------------------------------------------------------------------ builders (plain values)
 
 
-def case_hits(event: str, case_id, number, path, person_id, day) -> list[Hit]:
+def case_hits(event: str, case_id, number, path, person_id, day, tr=_) -> list[Hit]:
     reason = {
-        "case.closed_on_time": _("Case %(n)s resolved on time and closed"),
-        "case.overdue": _("Case %(n)s overdue"),
-        "case.unsatisfied": _("Case %(n)s: unsatisfied return visit"),
+        "case.closed_on_time": tr("Case %(n)s resolved on time and closed"),
+        "case.overdue": tr("Case %(n)s overdue"),
+        "case.unsatisfied": tr("Case %(n)s: unsatisfied return visit"),
     }[event] % {"n": number}
     hits = []
     if person_id:
@@ -92,17 +106,17 @@ def case_hits(event: str, case_id, number, path, person_id, day) -> list[Hit]:
     return _with_village(hits, event, path, day, CASE, case_id, reason)
 
 
-def need_hits(event, need_id, member_id, member_path, day, description) -> list[Hit]:
+def need_hits(event, need_id, member_id, member_path, day, description, tr=_) -> list[Hit]:
     if not member_id:
         return []
-    label = _("Need claimed") if event == "party.need.claimed" else _("Need fulfilled")
+    label = tr("Need claimed") if event == "party.need.claimed" else tr("Need fulfilled")
     reason = f"{label}：{(description or '')[:60]}"
     return [Hit(event, M, member_id, member_path or "", day, NEED, need_id, reason)]
 
 
-def meeting_hits(meeting_id, org_id, org_path, day, topic, present) -> list[Hit]:
+def meeting_hits(meeting_id, org_id, org_path, day, topic, present, tr=_) -> list[Hit]:
     """present: [(member id, member area path)]."""
-    label = _("Organisation life")
+    label = tr("Organisation life")
     reason = f"{label}：{(topic or '')[:60]}"
     hits = [
         Hit("party.meeting.attended", M, mid, mpath or org_path, day, MEETING, meeting_id, reason)
@@ -112,25 +126,25 @@ def meeting_hits(meeting_id, org_id, org_path, day, topic, present) -> list[Hit]
     return hits
 
 
-def patrol_hits(patrol_id, worker_id, path, day) -> list[Hit]:
+def patrol_hits(patrol_id, worker_id, path, day, tr=_) -> list[Hit]:
     if not worker_id:
         return []
-    reason = _("Patrol done on %(d)s") % {"d": day.isoformat()}
+    reason = tr("Patrol done on %(d)s") % {"d": day.isoformat()}
     return [Hit("fieldwork.patrol.finished", U, worker_id, path, day, PATROL, patrol_id, reason)]
 
 
-def visit_hits(visit_id, visitor_id, path, day) -> list[Hit]:
+def visit_hits(visit_id, visitor_id, path, day, tr=_) -> list[Hit]:
     if not visitor_id:
         return []
-    reason = _("Household visit on %(d)s") % {"d": day.isoformat()}
+    reason = tr("Household visit on %(d)s") % {"d": day.isoformat()}
     return [Hit("fieldwork.visit.recorded", U, visitor_id, path, day, VISIT, visit_id, reason)]
 
 
-def day_hits(report_id, worker_id, path, day, compliant, missing) -> list[Hit]:
+def day_hits(report_id, worker_id, path, day, compliant, missing, tr=_) -> list[Hit]:
     if compliant is not False or not worker_id:
         return []
     what = "、".join(str(k) for k in (missing or {})) if isinstance(missing, dict) else ""
-    reason = _("Daily norm missed on %(d)s") % {"d": day.isoformat()}
+    reason = tr("Daily norm missed on %(d)s") % {"d": day.isoformat()}
     if what:
         reason = f"{reason}（{what}）"
     return [Hit("fieldwork.day.missed", U, worker_id, path, day, DAY_REPORT, report_id, reason)]
@@ -200,81 +214,107 @@ def table_exists(label: str) -> bool:
     return model._meta.db_table in connection.introspection.table_names()
 
 
+def _truthy(value) -> bool:
+    return value in (True, 1, "1", "true", "True")
+
+
 def case_hits_from_db(since: dt.date | None = None) -> Iterator[Hit]:
     """Replay the case timeline: closes after an on-time resolution, the first overdue step,
-    unsatisfied return visits (with the resolution they reject)."""
+    unsatisfied return visits (with the resolution they reject). The JSON keys are read in
+    SQL and the resolutions without their time, so that a county's year stays a few seconds."""
+    from django.db.models import Q
+    from django.db.models.fields.json import KT
+
     from wangge.cases.choices import Verb
     from wangge.cases.models import Case, CaseAction
 
-    verbs = [Verb.RESOLVE, Verb.CLOSE, Verb.RETURN_VISIT, Verb.AUTO_ESCALATE, Verb.WARN]
+    tr, tz = MemoGettext(), timezone.get_current_timezone()
     cases = {}
     qs = Case.objects.all()
     if since:
         qs = qs.filter(reported_at__date__gte=since)
     for pk, number, path, fr in qs.values_list("pk", "number", "area_path", "first_responder_id"):
         cases[pk] = (number, path, fr)
-    actions = (
-        CaseAction.objects.filter(verb__in=verbs)
-        .order_by("case_id", "id")
-        .values_list("case_id", "verb", "actor_id", "data", "created_at")
-    )
+    actions = CaseAction.objects.all()
     if since:
         actions = actions.filter(case__reported_at__date__gte=since)
-    current = None
-    resolver, on_time, overdue_done = None, False, False
-    for case_id, verb, actor_id, data, at in actions.iterator(chunk_size=5000):
-        if case_id != current:
-            current, resolver, on_time, overdue_done = case_id, None, False, False
+    # Resolutions: (action id, resolver, on time) per case, in timeline order.
+    resolutions: dict[int, list] = {}
+    for pk, case_id, actor_id, on_time in (
+        actions.filter(verb=Verb.RESOLVE)
+        .annotate(on_time=KT("data__on_time"))
+        .order_by("case_id", "id")
+        .values_list("id", "case_id", "actor_id", "on_time")
+        .iterator(chunk_size=10000)
+    ):
+        resolutions.setdefault(case_id, []).append((pk, actor_id, _truthy(on_time)))
+
+    def resolution_before(case_id, action_id):
+        last = (None, None, False)
+        for r in resolutions.get(case_id, ()):
+            if r[0] > action_id:
+                break
+            last = r
+        return last[1], last[2]
+
+    events = (
+        actions.filter(
+            Q(verb__in=[Verb.CLOSE, Verb.AUTO_ESCALATE])
+            | Q(verb=Verb.RETURN_VISIT, data__satisfaction="unsatisfied")
+            | Q(verb=Verb.WARN, data__warning="red")
+        )
+        .order_by("case_id", "id")
+        .values_list("id", "case_id", "verb", "created_at")
+    )
+    overdue_done = set()
+    for pk, case_id, verb, at in events.iterator(chunk_size=10000):
         info = cases.get(case_id)
         if info is None:
             continue
         number, path, first_responder = info
-        data = data or {}
-        if verb == Verb.RESOLVE:
-            resolver, on_time = actor_id, bool(data.get("on_time"))
-        elif verb == Verb.CLOSE:
+        day = local_day(at, tz)
+        if verb == Verb.CLOSE:
+            resolver, on_time = resolution_before(case_id, pk)
             if on_time:
                 yield from case_hits(
-                    "case.closed_on_time", case_id, number, path, resolver, local_day(at)
+                    "case.closed_on_time", case_id, number, path, resolver, day, tr
                 )
         elif verb == Verb.RETURN_VISIT:
-            if data.get("satisfaction") == "unsatisfied":
-                yield from case_hits(
-                    "case.unsatisfied", case_id, number, path, resolver, local_day(at)
-                )
-        elif verb == Verb.AUTO_ESCALATE or data.get("warning") == "red":
-            if not overdue_done:
-                overdue_done = True
-                yield from case_hits(
-                    "case.overdue", case_id, number, path, first_responder, local_day(at)
-                )
+            resolver, _on_time = resolution_before(case_id, pk)
+            yield from case_hits("case.unsatisfied", case_id, number, path, resolver, day, tr)
+        elif case_id not in overdue_done:
+            overdue_done.add(case_id)
+            yield from case_hits("case.overdue", case_id, number, path, first_responder, day, tr)
 
 
 def party_hits_from_db(since: dt.date | None = None) -> Iterator[Hit]:
     from wangge.party.models import Attendance, Meeting, Need, PartyMember
 
+    tr, tz = MemoGettext(), timezone.get_current_timezone()
     paths = dict(PartyMember.objects.values_list("pk", "area_path"))
     needs = Need.objects.filter(claimed_by__isnull=False).values_list(
         "pk", "claimed_by_id", "claimed_at", "fulfilled_at", "status", "description"
     )
     for pk, member_id, claimed_at, fulfilled_at, _status, description in needs.iterator():
-        if claimed_at and (since is None or local_day(claimed_at) >= since):
+        if claimed_at and (since is None or local_day(claimed_at, tz) >= since):
             yield from need_hits(
                 "party.need.claimed",
                 pk,
                 member_id,
                 paths.get(member_id),
-                local_day(claimed_at),
+                local_day(claimed_at, tz),
                 description,
+                tr,
             )
-        if fulfilled_at and (since is None or local_day(fulfilled_at) >= since):
+        if fulfilled_at and (since is None or local_day(fulfilled_at, tz) >= since):
             yield from need_hits(
                 "party.need.fulfilled",
                 pk,
                 member_id,
                 paths.get(member_id),
-                local_day(fulfilled_at),
+                local_day(fulfilled_at, tz),
                 description,
+                tr,
             )
     present: dict[int, list] = {}
     for meeting_id, member_id in Attendance.objects.filter(present=True).values_list(
@@ -285,10 +325,11 @@ def party_hits_from_db(since: dt.date | None = None) -> Iterator[Hit]:
     if since:
         meetings = meetings.filter(date__gte=since)
     for pk, org_id, org_path, day, topic in meetings.iterator():
-        yield from meeting_hits(pk, org_id, org_path, day, topic, present.get(pk, []))
+        yield from meeting_hits(pk, org_id, org_path, day, topic, present.get(pk, []), tr)
 
 
 def fieldwork_hits_from_db(since: dt.date | None = None) -> Iterator[Hit]:
+    tr, tz = MemoGettext(), timezone.get_current_timezone()
     if table_exists("fieldwork.Patrol"):
         from wangge.fieldwork.models import Patrol
 
@@ -298,7 +339,7 @@ def fieldwork_hits_from_db(since: dt.date | None = None) -> Iterator[Hit]:
         for pk, worker_id, path, ended in qs.values_list(
             "pk", "worker_id", "area_path", "ended_at"
         ).iterator(chunk_size=5000):
-            yield from patrol_hits(pk, worker_id, path, local_day(ended))
+            yield from patrol_hits(pk, worker_id, path, local_day(ended, tz), tr)
     if table_exists("fieldwork.Visit"):
         from wangge.fieldwork.models import Visit
 
@@ -308,7 +349,7 @@ def fieldwork_hits_from_db(since: dt.date | None = None) -> Iterator[Hit]:
         for pk, visitor_id, path, at in qs.values_list(
             "pk", "visitor_id", "area_path", "visited_at"
         ).iterator(chunk_size=5000):
-            yield from visit_hits(pk, visitor_id, path, local_day(at))
+            yield from visit_hits(pk, visitor_id, path, local_day(at, tz), tr)
     if table_exists("fieldwork.DailyReport"):
         from wangge.fieldwork.models import DailyReport
 
@@ -318,7 +359,7 @@ def fieldwork_hits_from_db(since: dt.date | None = None) -> Iterator[Hit]:
         for pk, worker_id, path, day, compliant, missing in qs.values_list(
             "pk", "worker_id", "area_path", "day", "compliant", "missing"
         ).iterator(chunk_size=5000):
-            yield from day_hits(pk, worker_id, path, day, compliant, missing)
+            yield from day_hits(pk, worker_id, path, day, compliant, missing, tr)
 
 
 def supervision_hits_from_db(since: dt.date | None = None) -> Iterator[Hit]:
