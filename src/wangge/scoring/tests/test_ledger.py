@@ -288,3 +288,26 @@ def test_late_entry_for_an_assessed_month_is_booked_in_the_open_period(world):
     assert e.event_day == dt.date(2025, 9, 29)
     assert e.day == timezone.localdate()
     assert "2025-09-29" in e.note
+
+
+def test_bulk_write_path_is_exactly_once_too(world):
+    from wangge.scoring import triggers as T
+
+    w, grid = world.worker_a1, world.t.grid_a1
+    hits = [
+        h
+        for i in range(600)
+        for h in T.patrol_hits(i + 1, w.pk, grid.path, dt.date(2025, 1 + i % 12, 1 + i % 28))
+    ]
+    planned = services.plan_entries(hits)
+    assert services.write_planned(planned) == 600
+    services.write_planned(planned)  # replayed: the database skips every row
+    assert PointEntry.objects.count() == 600
+    assert services.record_hits(hits) == 0
+    # The monthly cap of 20 points (0.5 a patrol) holds in the bulk path as well.
+    by_month = {}
+    for e in PointEntry.objects.all():
+        by_month[e.month] = by_month.get(e.month, 0) + e.points
+    assert max(by_month.values()) == Decimal("20")
+    e = PointEntry.objects.order_by("day", "source_id").first()
+    assert (e.year, e.quarter, e.month) == (2025, 1, 1)
