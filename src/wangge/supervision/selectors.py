@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -106,9 +106,12 @@ def problem_timeline(problem: Problem) -> QuerySet[ProblemEvent]:
 
 
 def my_problems(*, user) -> QuerySet[Problem]:
-    """Problems the viewer has to rectify, overdue first, then by deadline."""
+    """Problems the viewer has to rectify, overdue first, then by deadline; `reminded` tells
+    whether the supervisor has sent a reminder 督办提醒."""
+    reminders = ProblemEvent.objects.filter(problem=OuterRef("pk"), verb=Verb.REMIND)
     return (
         Problem.objects.filter(responsible_id=user.pk, state=ProblemState.OPEN)
+        .annotate(reminded=Exists(reminders))
         .select_related("area")
         .order_by("-is_overdue", "deadline", "id")
     )

@@ -76,6 +76,8 @@ def _form_page(request, form, title, back, *, multipart=False):
 
 @login_required
 def index(request):
+    """My supervision: the problems I must rectify (anyone with a post may be responsible);
+    for supervisors also those to verify and those escalated to them. Overdue first."""
     user = request.user
     mine = selectors.my_problems(user=user)
     is_supervisor = not selectors.supervise_scope(user).is_empty
@@ -93,8 +95,6 @@ def index(request):
             escalated=escalated[:INDEX_ROWS],
             escalated_count=escalated.count(),
         )
-    elif not ctx["mine_count"] and not selectors.problems_for_user(user=user).exists():
-        raise Http404
     return render(request, "supervision/index.html", ctx)
 
 

@@ -38,8 +38,7 @@ def test_supervision_demo(tiny):
     now = dt.datetime.combine(TODAY, dt.time(12)).astimezone()
     assert sweep(now=now) == {"overdue": 0}
 
-
-def test_bulletins_demo(tiny):
+    # Bulletins, drawn from the data after the cases and the scoring steps.
     published = Bulletin.objects.filter(state=BulletinState.PUBLISHED)
     assert published.count() == 1
     b = published.get()

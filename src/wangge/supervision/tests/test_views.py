@@ -61,12 +61,22 @@ def test_index_lists_my_problems_and_those_to_verify(client, problem, chief_a, s
     assert "走访台账记录不全" in page
 
 
-def test_index_404_for_people_without_any_supervision(client, territory):
+def test_people_without_supervision_see_only_their_own(client, territory, problem):
     worker = user_with_post(territory.grid_a1, "grid_worker")
     client.force_login(worker)
-    assert client.get("/supervision/").status_code == 404
-    assert client.get("/supervision/problems/").status_code == 200  # empty list of their own
+    page = client.get("/supervision/").content.decode()
+    assert "走访台账" not in page and "/supervision/inspections/" not in page
+    assert "走访台账" not in client.get("/supervision/problems/").content.decode()
     assert client.get("/supervision/inspections/").status_code == 404
+    assert client.get("/supervision/statistics/").status_code == 404
+    assert client.get(f"/supervision/problems/{problem.pk}/").status_code == 404
+
+
+def test_reminder_shows_on_my_problems(client, problem, supervisor, chief_a):
+    services.problem_follow_up(actor=supervisor, problem=problem, note="请抓紧", remind=True)
+    client.force_login(chief_a)
+    page = client.get("/supervision/").content.decode()
+    assert "badge warn" in page
 
 
 def test_inspection_form_records_and_adds_problems(client, territory, supervisor, chief_a, today):
