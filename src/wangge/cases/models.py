@@ -108,8 +108,14 @@ class Case(models.Model):
     tracking_code = models.CharField(_("tracking code"), max_length=32, unique=True, editable=False)
     title = models.CharField(_("title"), max_length=100)
     description = models.TextField(_("description"), max_length=4000)
+    # No index of its own on the four keys below: each leads a (key, state) index, which
+    # serves the same look-ups; every index is one more write per intake and transition.
     category = models.ForeignKey(
-        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases"
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
     )
     urgency = models.CharField(
         _("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL
@@ -163,6 +169,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="handled_cases",
+        db_index=False,
     )
     first_responder = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -171,6 +178,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="first_responded_cases",
+        db_index=False,
     )
     department = models.ForeignKey(
         "accounts.Department",
@@ -179,6 +187,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="cases",
+        db_index=False,
     )
     department_reported_at = models.DateTimeField(_("department reported in"), null=True)
 
