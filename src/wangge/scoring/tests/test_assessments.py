@@ -279,3 +279,27 @@ def test_commendation_lists(world):
     assert [a.subject_id for a in workers] == [world.worker_a1.pk, world.worker_a2.pk]
     chiefs = next(g for g in groups if g["key"] == "chiefs")["rows"]
     assert chiefs == []
+
+
+def test_points_recount_command(world, loop):
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    unsubscribe("case.closed", handlers.on_case_closed)
+    try:
+        loop()
+    finally:
+        subscribe("case.closed")(handlers.on_case_closed)
+    out = io.StringIO()
+    call_command("points_recount", stdout=out)
+    assert "missing 2" in out.getvalue() and PointEntry.objects.count() == 0
+    out = io.StringIO()
+    call_command("points_recount", "--apply", stdout=out)
+    assert "written 2" in out.getvalue() and PointEntry.objects.count() == 2
+    out = io.StringIO()
+    call_command("points_recount", "--apply", stdout=out)
+    assert "missing 0" in out.getvalue() and "written 0" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("points_recount", "--since", "yesterday", stdout=io.StringIO())
