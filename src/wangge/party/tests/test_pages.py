@@ -425,6 +425,9 @@ def test_call_bad_input_and_permissions(client, net):
     client.force_login(worker)
     assert client.get(reverse("party:call_new")).status_code == 403
     client.force_login(net.va_organiser)
+    r = client.get(reverse("party:call_new"))
+    assert r.status_code == 200
+    assert net.t.village_b.pk not in {a for a, _n in r.context["form"].fields["area"].choices}
     for bad in (
         {"title": "", "area": net.t.village_a.pk, "purpose": "flood", "starts_at": starts},
         {"title": "x", "area": net.t.village_b.pk, "purpose": "flood", "starts_at": starts},
