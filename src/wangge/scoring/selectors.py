@@ -27,8 +27,15 @@ from .models import Admonishment, Assessment, AssessmentSettings, PointEntry, Po
 ZERO = Decimal("0")
 
 
+def _scope(user, capability=Capability.VIEW_ASSESSMENTS):
+    """The user's scope; None is the system (a periodic task generating a bulletin): all."""
+    from wangge.accounts.selectors import Scope
+
+    return Scope(None) if user is None else user_scope(user, capability)
+
+
 def _scope_q(user, field="area_path", capability=Capability.VIEW_ASSESSMENTS) -> Q:
-    scope = user_scope(user, capability)
+    scope = _scope(user, capability)
     if scope.is_global:
         return Q()
     if scope.is_empty:
@@ -241,7 +248,7 @@ def village_ranking(*, user, area, start: dt.date, end: dt.date) -> list[dict]:
     each component. A constant number of queries however many villages there are."""
     from wangge.areas.models import Area
 
-    if not user_scope(user, Capability.VIEW_ASSESSMENTS).covers(area.path):
+    if not _scope(user).covers(area.path):
         raise NotFound(_("No such area."))
     conf = AssessmentSettings.get()
     villages = list(
@@ -348,7 +355,8 @@ def _people(user, area, start, end, *, positive: bool, limit: int) -> list[dict]
 def bulletin_sections(*, user, area, start: dt.date, end: dt.date) -> dict:
     """What a bulletin 通报 needs from the scoring app for `area` and the days start..end:
     the village ranking 打擂台 with its formula, praise and criticism by name. Raises
-    wangge.core.errors.NotFound when the area is outside the user's VIEW_ASSESSMENTS scope."""
+    wangge.core.errors.NotFound when the area is outside the user's VIEW_ASSESSMENTS scope;
+    user=None is the system (a periodic task) and sees everything."""
     ranking = village_ranking(user=user, area=area, start=start, end=end)
     return {
         "ranking": [

@@ -226,6 +226,9 @@ def test_ranking_agrees_with_the_case_kpis(world, loop, clock):
         )
     with pytest.raises(NotFound):
         selectors.village_ranking(user=world.worker_a1, area=world.t.town, start=start, end=end)
+    # The system (a periodic task) sees everything.
+    system = selectors.bulletin_sections(user=None, area=world.t.town, start=start, end=end)
+    assert system["ranking"] == sections["ranking"]
 
 
 def test_recount_finds_missing_and_orphans_and_apply_is_idempotent(world, loop):
