@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import rules as R
-from .choices import CapPeriod, PeriodKind, SubjectKind, Trigger
+from .choices import BundleKind, CapPeriod, PeriodKind, SubjectKind, Trigger
 from .models import PointRule
 
 
@@ -110,3 +110,54 @@ class RuleForm(forms.Form):
     )
     is_active = forms.BooleanField(label=_("active"), required=False, initial=True)
     description = forms.CharField(label=_("description"), max_length=300, required=False)
+
+
+class SettingsForm(forms.Form):
+    base_score = forms.DecimalField(
+        label=_("base score"), max_digits=6, decimal_places=1, min_value=0, max_value=1000
+    )
+    threshold = forms.DecimalField(
+        label=_("admonishment threshold"),
+        max_digits=6,
+        decimal_places=1,
+        min_value=0,
+        max_value=1000,
+    )
+    share_stationed_cadre = forms.DecimalField(
+        label=_("share of a stationed cadre (%)"),
+        max_digits=5,
+        decimal_places=1,
+        min_value=0,
+        max_value=100,
+    )
+    share_secretary = forms.DecimalField(
+        label=_("share of the village secretary (%)"),
+        max_digits=5,
+        decimal_places=1,
+        min_value=0,
+        max_value=100,
+    )
+    share_town_grid_chief = forms.DecimalField(
+        label=_("share of the town grid chief (%)"),
+        max_digits=5,
+        decimal_places=1,
+        min_value=0,
+        max_value=100,
+    )
+    share_committee = forms.DecimalField(
+        label=_("share of a village committee member (%)"),
+        max_digits=5,
+        decimal_places=1,
+        min_value=0,
+        max_value=100,
+    )
+
+
+class BundleLinkForm(forms.Form):
+    village = forms.ModelChoiceField(queryset=None, label=_("village"))
+    user_id = forms.IntegerField(label=_("person (user number)"), min_value=1, max_value=2**62)
+    kind = forms.ChoiceField(label=_("link"), choices=BundleKind.choices)
+
+    def __init__(self, *args, villages=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = villages

@@ -424,3 +424,17 @@ def areas_for_ranking(user):
     return Area.objects.filter(
         _scope_q(user, field="path"), level__in=["county", "town"], is_active=True
     ).order_by("path")
+
+
+def bundle_links_for_user(*, user) -> QuerySet:
+    from .models import BundleLink
+
+    return BundleLink.objects.filter(_scope_q(user)).select_related("village", "user")
+
+
+def villages_for_user(*, user, capability=Capability.MANAGE_POINTS) -> QuerySet:
+    from wangge.areas.models import Area
+
+    return Area.objects.filter(
+        _scope_q(user, field="path", capability=capability), level="village", is_active=True
+    ).order_by("path")

@@ -901,3 +901,52 @@ def bundle_link_create(*, actor, village, user, kind: str) -> BundleLink:
         raise DomainError(_("This link exists already."), field="user")
     audit(actor=actor, verb="scoring.bundle.create", obj=link)
     return link
+
+
+@transaction.atomic
+def bundle_link_set_active(*, actor, link: BundleLink, active: bool) -> BundleLink:
+    link = BundleLink.objects.select_for_update().get(pk=link.pk)
+    _require(actor, Capability.MANAGE_POINTS, link.area_path)
+    if link.is_active != bool(active):
+        link.is_active = bool(active)
+        link.save(update_fields=["is_active"])
+        audit(actor=actor, verb="scoring.bundle.active", obj=link, data={"active": link.is_active})
+    return link
+
+
+SETTINGS_FIELDS = (
+    "base_score",
+    "threshold",
+    "share_stationed_cadre",
+    "share_secretary",
+    "share_town_grid_chief",
+    "share_committee",
+)
+
+
+@transaction.atomic
+def settings_update(*, actor, **fields) -> AssessmentSettings:
+    """Change the base score, the threshold or the bundle shares (the county's business).
+    Assessments already final keep their score; re-open them to apply the change."""
+    require_rule_manager(actor)
+    conf = AssessmentSettings.get()
+    conf = AssessmentSettings.objects.select_for_update().get(pk=conf.pk)
+    before = {k: str(getattr(conf, k)) for k in SETTINGS_FIELDS}
+    for k, v in fields.items():
+        if k not in SETTINGS_FIELDS or v is None:
+            continue
+        v = Decimal(v)
+        if k.startswith("share_") and not (0 <= v <= 100):
+            raise DomainError(_("A share is a percentage between 0 and 100."), field=k)
+        if not k.startswith("share_") and not (0 <= v <= 1000):
+            raise DomainError(_("A score must be between 0 and 1000."), field=k)
+        setattr(conf, k, v)
+    conf.save()
+    after = {k: str(getattr(conf, k)) for k in SETTINGS_FIELDS}
+    audit(
+        actor=actor,
+        verb="scoring.settings.update",
+        obj=conf,
+        data={k: [before[k], after[k]] for k in SETTINGS_FIELDS if before[k] != after[k]},
+    )
+    return conf

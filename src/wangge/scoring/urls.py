@@ -18,4 +18,5 @@ urlpatterns = [
     path("admonishments/", views.admonishment_list, name="admonishments"),
     path("admonishments/<int:pk>/", views.admonishment_detail, name="admonishment"),
     path("commendations/", views.commendations, name="commendations"),
+    path("settings/", views.settings_page, name="settings"),
 ]

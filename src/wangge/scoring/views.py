@@ -457,3 +457,76 @@ def run_assessments(request):
         % {"p": result.get("periods", 0), "n": result.get("created", 0)},
     )
     return redirect("scoring:assessments")
+
+
+@login_required
+def settings_page(request):
+    """The assessment settings (base score, threshold, bundle shares — the county's) and the
+    bundled reward and punishment links 捆绑奖惩 of the villages in scope."""
+    from wangge.accounts.models import User
+
+    from .forms import BundleLinkForm, SettingsForm
+
+    _need_view(request)
+    conf = AssessmentSettings.get()
+    can_edit = _can_edit_rules(request.user)
+    can_manage = selectors.can_manage_points(request.user)
+    villages = selectors.villages_for_user(user=request.user)
+    settings_form = SettingsForm(initial={k: getattr(conf, k) for k in services.SETTINGS_FIELDS})
+    link_form = BundleLinkForm(villages=villages)
+    if request.method == "POST":
+        _need_manage(request)
+        what = request.POST.get("action")
+        try:
+            if what == "settings" and can_edit:
+                settings_form = SettingsForm(request.POST)
+                if settings_form.is_valid():
+                    services.settings_update(actor=request.user, **settings_form.cleaned_data)
+                    messages.success(request, _("The settings have been saved."))
+                    return redirect("scoring:settings")
+            elif what == "sync" and can_edit:
+                n = services.bundle_links_sync(actor=request.user)
+                messages.success(request, _("%(n)s links added from the posts.") % {"n": n})
+                return redirect("scoring:settings")
+            elif what == "link":
+                link_form = BundleLinkForm(request.POST, villages=villages)
+                if link_form.is_valid():
+                    d = link_form.cleaned_data
+                    user = User.objects.filter(pk=d["user_id"]).first()
+                    if user is None:
+                        link_form.add_error("user_id", _("No such person."))
+                    else:
+                        services.bundle_link_create(
+                            actor=request.user, village=d["village"], user=user, kind=d["kind"]
+                        )
+                        messages.success(request, _("The link has been added."))
+                        return redirect("scoring:settings")
+            elif what in ("enable", "disable"):
+                link = (
+                    selectors.bundle_links_for_user(user=request.user)
+                    .filter(pk=request.POST.get("link") or 0)
+                    .first()
+                )
+                if link is None:
+                    raise Http404
+                services.bundle_link_set_active(
+                    actor=request.user, link=link, active=what == "enable"
+                )
+                return redirect("scoring:settings")
+            else:
+                raise Http404
+        except (DomainError, ValueError) as exc:
+            messages.error(request, str(getattr(exc, "message", exc)))
+    links = selectors.bundle_links_for_user(user=request.user).order_by("area_path", "kind", "id")
+    return render(
+        request,
+        "scoring/settings.html",
+        {
+            "conf": conf,
+            "can_edit": can_edit,
+            "can_manage": can_manage,
+            "settings_form": settings_form,
+            "link_form": link_form,
+            "page": _page(request, links),
+        },
+    )

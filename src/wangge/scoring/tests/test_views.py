@@ -166,3 +166,71 @@ def test_rule_pages(client, world):
         },
     )
     assert r.status_code == 302 and PointRule.objects.filter(code="x", is_active=True).exists()
+
+
+def test_settings_and_bundle_links(client, world):
+    from wangge.scoring.models import AssessmentSettings, BundleLink
+
+    client.force_login(world.chief_a)
+    assert client.get("/points/settings/").status_code == 200
+    assert client.post("/points/settings/", {"action": "sync"}).status_code == 404
+    client.force_login(world.town_admin)
+    # The town office cannot change the county's settings, but links its villages.
+    client.post(
+        "/points/settings/",
+        {
+            "action": "settings",
+            "base_score": "90",
+            "threshold": "70",
+            "share_stationed_cadre": "1",
+            "share_secretary": "1",
+            "share_town_grid_chief": "1",
+            "share_committee": "1",
+        },
+    )
+    assert AssessmentSettings.get().base_score == 100
+    r = client.post(
+        "/points/settings/",
+        {
+            "action": "link",
+            "village": world.t.village_a.pk,
+            "user_id": world.worker_a2.pk,
+            "kind": "committee",
+        },
+    )
+    assert r.status_code == 302
+    link = BundleLink.objects.get(user=world.worker_a2)
+    assert (link.kind, link.area_path) == ("committee", world.t.village_a.path)
+    client.post("/points/settings/", {"action": "disable", "link": link.pk})
+    link.refresh_from_db()
+    assert not link.is_active
+    client.force_login(world.county_admin)
+    r = client.post(
+        "/points/settings/",
+        {
+            "action": "settings",
+            "base_score": "90",
+            "threshold": "70",
+            "share_stationed_cadre": "101",
+            "share_secretary": "1",
+            "share_town_grid_chief": "1",
+            "share_committee": "1",
+        },
+    )
+    assert r.status_code == 200 and AssessmentSettings.get().base_score == 100
+    client.post(
+        "/points/settings/",
+        {
+            "action": "settings",
+            "base_score": "90",
+            "threshold": "70",
+            "share_stationed_cadre": "25",
+            "share_secretary": "1",
+            "share_town_grid_chief": "1",
+            "share_committee": "1",
+        },
+    )
+    conf = AssessmentSettings.get()
+    assert (conf.base_score, conf.threshold, conf.share_stationed_cadre) == (90, 70, 25)
+    client.post("/points/settings/", {"action": "sync"})
+    assert BundleLink.objects.filter(user=world.chief_a, kind="secretary").exists()
