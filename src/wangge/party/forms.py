@@ -63,6 +63,14 @@ class ServiceRecordForm(forms.Form):
         self.fields["hours"].widget.attrs["step"] = "0.5"
 
 
+class DualRegisterForm(forms.Form):
+    community = forms.ModelChoiceField(label=_("Community"), queryset=None)
+
+    def __init__(self, *args, communities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = communities
+
+
 class ModelPostFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[("", _("All kinds")), *ModelPostKind.choices], required=False

@@ -595,6 +595,35 @@ def registrations_with_hours(community) -> QuerySet[DualRegistration]:
     )
 
 
+def member_registrations(member: PartyMember) -> QuerySet[DualRegistration]:
+    """A member's 双报到, active first, with their service hours."""
+    return (
+        DualRegistration.objects.filter(member=member)
+        .select_related("community")
+        .annotate(
+            service_count=Count("services"),
+            service_hours=Coalesce(Sum("services__hours"), Decimal("0")),
+        )
+        .order_by(F("ended_on").desc(nulls_first=True), "-registered_on", "id")
+    )
+
+
+def communities_for_member(member: PartyMember):
+    """The villages and communities of the member's town, where they may report in."""
+    from wangge.areas.choices import AreaLevel
+    from wangge.areas.models import Area
+
+    above = [member.area_path[:i] for i in range(4, len(member.area_path) + 1, 4)]
+    town = (
+        Area.objects.filter(level=AreaLevel.TOWN, path__in=above)
+        .values_list("path", flat=True)
+        .first()
+    )
+    if town is None:
+        return Area.objects.none()
+    return Area.objects.filter(level=AreaLevel.VILLAGE, path__startswith=town).order_by("path")
+
+
 def model_posts_visible(*, user) -> QuerySet[ModelPost]:
     """Model posts in the user's party scope, and the ones a member may claim: of their
     organisation, one above it or one below it."""

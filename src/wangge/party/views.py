@@ -33,6 +33,7 @@ from .exports import export_coverage
 from .forms import (
     CallForm,
     CoverageForm,
+    DualRegisterForm,
     MeetingForm,
     ModelPostFilterForm,
     NeedConvertForm,
@@ -115,6 +116,24 @@ def org_detail(request, pk: int):
             "quota": selectors.contact_quota(org),
             "can_manage": selectors.can_manage_org(request.user, org),
             "community": org.area if org.area.level == AreaLevel.VILLAGE else None,
+        },
+    )
+
+
+@login_required
+def member_detail(request, pk: int):
+    """A member's record as the branch sees it: flags, contact households with the visit due
+    flag, 双报到 with service hours, claims and model posts."""
+    member = selectors.member_get(user=request.user, pk=pk)
+    return render(
+        request,
+        "party/member_detail.html",
+        {
+            "member": member,
+            "page": _page(request, selectors.member_households_due(member)),
+            "registrations": selectors.member_registrations(member),
+            "claimed": member.claimed_needs.select_related("household").order_by("-id")[:10],
+            "model_posts": member.model_posts.select_related("org"),
         },
     )
 
@@ -203,6 +222,26 @@ def community_detail(request, pk: int):
             "form": ServiceRecordForm(auto_id=False),
         },
     )
+
+
+@login_required
+@require_POST
+def dual_register_me(request):
+    """An in-service member (or a town official of the organ branch) reports in to a
+    community 双报到 from the phone."""
+    me = _me_or_404(request)
+    form = DualRegisterForm(request.POST, communities=selectors.communities_for_member(me))
+    if form.is_valid():
+        try:
+            services.dual_register(
+                actor=request.user, member=me, community=form.cleaned_data["community"]
+            )
+            messages.success(request, _("You have reported in."))
+        except DomainError as exc:
+            _error(request, exc)
+    else:
+        messages.error(request, _("Choose the community you report in to."))
+    return redirect("party:me")
 
 
 @login_required
@@ -637,10 +676,17 @@ def my_page(request):
         .distinct()
     )
     key_days, days = selectors.visit_days()
+    can_report_in = me.is_in_service or services.in_organ_branch(me.org)
     return render(
         request,
         "party/my_page.html",
         {
+            "registrations": selectors.member_registrations(me) if can_report_in else (),
+            "register_form": (
+                DualRegisterForm(communities=selectors.communities_for_member(me))
+                if can_report_in
+                else None
+            ),
             "me": me,
             "page": _page(request, households),
             "due": households.filter(visit_due=True)[:10],

@@ -554,3 +554,56 @@ def test_my_page_query_count_flat(client, net):
 
     grow()
     assert_flat(client, reverse("party:me"), grow)
+
+
+# -- a member's record and reporting in from the phone ------------------------------------------
+
+
+def test_member_detail_scope_and_queries(client, net):
+    client.force_login(net.va_organiser)
+    url = reverse("party:member_detail", args=[net.m1.pk])
+    r = client.get(url)
+    assert r.status_code == 200 and r.context["member"] == net.m1
+    assert client.get(reverse("party:member_detail", args=[net.m5.pk])).status_code == 404
+    client.force_login(net.a1_secretary)
+    assert client.get(reverse("party:member_detail", args=[net.m4.pk])).status_code == 404
+    key = Tag.objects.get(code="hardship")
+
+    def grow():
+        for i in range(4):
+            hh = make_household(net.t.grid_a1, tags=[key] if i % 2 else [])
+            services.contact_assign(actor=None, member=net.m1, household=hh)
+            need = services.need_create(actor=None, household=hh, description="x")
+            services.need_claim(actor=None, need=need, member=net.m1)
+
+    grow()
+    assert_flat(client, url, grow)
+
+
+def test_an_official_reports_in_from_the_phone(client, net, organ):
+    user = UserFactory()
+    official = services.member_create(
+        actor=None, org=organ, name="镇干部", join_date=JOINED, user=user
+    )
+    client.force_login(user)
+    r = client.get(reverse("party:me"))
+    assert r.context["register_form"] is not None
+    choices = {c for c, _n in r.context["register_form"].fields["community"].choices if c}
+    assert {int(str(c)) for c in choices} == {net.t.village_a.pk, net.t.village_b.pk}
+    url = reverse("party:dual_register_me")
+    for bad in ({"community": net.t.grid_a1.pk}, {"community": "x"}, {}):
+        client.post(url, bad)
+    assert not official.dual_registrations.exists()
+    client.post(url, {"community": net.t.village_a.pk})
+    assert official.dual_registrations.get().community == net.t.village_a
+    r = client.post(url, {"community": net.t.village_a.pk}, follow=True)  # twice: refused
+    assert official.dual_registrations.count() == 1 and list(r.context["messages"])
+    r = client.get(reverse("party:me"))
+    assert [x.community for x in r.context["registrations"]] == [net.t.village_a]
+
+
+def test_a_member_not_in_service_cannot_report_in(client, net):
+    client.force_login(net.m1.user)
+    assert client.get(reverse("party:me")).context["register_form"] is None
+    client.post(reverse("party:dual_register_me"), {"community": net.t.village_a.pk})
+    assert not net.m1.dual_registrations.exists()
