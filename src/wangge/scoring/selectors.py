@@ -156,7 +156,6 @@ _SOURCE_URLS = {
     "cases.case": "cases:detail",
     "fieldwork.patrol": "fieldwork:patrol_detail",
     "fieldwork.visit": "fieldwork:visit_detail",
-    "fieldwork.dailyreport": "fieldwork:report_detail",
     "supervision.inspection": "supervision:inspection_detail",
     "supervision.problem": "supervision:problem_detail",
 }
@@ -164,6 +163,12 @@ _SOURCE_URLS = {
 
 def source_url(entry: PointEntry) -> str | None:
     """The page of an entry's source record, where the app has one."""
+    if entry.source_type == "fieldwork.dailyreport":
+        # The worker's report of that day (the page is keyed by the day).
+        try:
+            return reverse("fieldwork:report_day", args=[entry.event_day.isoformat()])
+        except NoReverseMatch:
+            return None
     name = _SOURCE_URLS.get(entry.source_type)
     if not name or entry.source_id is None:
         return None

@@ -234,3 +234,18 @@ def test_settings_and_bundle_links(client, world):
     assert (conf.base_score, conf.threshold, conf.share_stationed_cadre) == (90, 70, 25)
     client.post("/points/settings/", {"action": "sync"})
     assert BundleLink.objects.filter(user=world.chief_a, kind="secretary").exists()
+
+
+def test_source_links():
+    import datetime as dt
+    from types import SimpleNamespace as S
+
+    from wangge.scoring.selectors import source_url
+
+    assert source_url(S(source_type="cases.case", source_id=3)) == "/cases/3/"
+    day = dt.date(2025, 9, 2)
+    assert source_url(S(source_type="fieldwork.dailyreport", source_id=3, event_day=day)).endswith(
+        "/2025-09-02/"
+    )
+    assert source_url(S(source_type="", source_id=None)) is None
+    assert source_url(S(source_type="party.need", source_id=3)) is None
