@@ -607,3 +607,42 @@ def test_a_member_not_in_service_cannot_report_in(client, net):
     assert client.get(reverse("party:me")).context["register_form"] is None
     client.post(reverse("party:dual_register_me"), {"community": net.t.village_a.pk})
     assert not net.m1.dual_registrations.exists()
+
+
+def test_meeting_and_call_details_do_not_grow_with_their_rows(client, net):
+    """A meeting with 1 attendance row and one with 9, a call with 1 sign-up and one with 9:
+    the same number of queries."""
+    extra = [
+        services.member_create(actor=None, org=net.a1, name=f"党员{i}", join_date=JOINED)
+        for i in range(8)
+    ]
+    today = timezone.localdate()
+    small = services.meeting_record(
+        actor=None, org=net.a1, kind=MeetingKind.THEME_DAY, date=today, topic="小", present=[net.m1]
+    )
+    big = services.meeting_record(
+        actor=None,
+        org=net.a1,
+        kind=MeetingKind.THEME_DAY,
+        date=today,
+        topic="大",
+        present=[net.m1, *extra[:4]],
+        absent={m: "外出务工" for m in extra[4:]},
+    )
+    calls = []
+    for title, who in (("小", [net.m1]), ("大", [net.m1, *extra])):
+        call = services.call_create(
+            actor=None, area=net.t.grid_a1, title=title, starts_at=timezone.now()
+        )
+        for m in who:
+            services.call_sign_up(actor=None, call=call, member=m)
+        calls.append(call)
+    for user in (net.va_organiser, net.m2.user):
+        client.force_login(user)
+        if user == net.va_organiser:
+            a = _queries(client, reverse("party:meeting_detail", args=[small.pk]))
+            b = _queries(client, reverse("party:meeting_detail", args=[big.pk]))
+            assert b <= a
+        a = _queries(client, reverse("party:call_detail", args=[calls[0].pk]))
+        b = _queries(client, reverse("party:call_detail", args=[calls[1].pk]))
+        assert b <= a
