@@ -350,7 +350,14 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if getattr(case, "replayed", False):
             return self._detail(case, status.HTTP_200_OK)
         # A new case comes back from the service with everything its detail shows (category,
-        # grid, handler, its one action and its photos): no second read.
+        # grid, handler, its one action and its photos): no second read. They are handed to
+        # the serializer as Django's prefetching would (querysets with their rows).
+        cache = {}
+        for name, rows in zip(("actions", "attachments"), case.new_timeline, strict=True):
+            qs = getattr(case, name).all()
+            qs._result_cache, qs._prefetch_done = list(rows), True
+            cache[name] = qs
+        case._prefetched_objects_cache = cache
         return Response(detail_data(case), status=status.HTTP_201_CREATED)
 
     def _run(self, request, fn, **fixed):

@@ -447,33 +447,32 @@ def stored_durations() -> dict:
     }
 
 
-def monthly_from_daily() -> tuple[dict, dict]:
+def monthly_from_daily(where: Q | None = None, min_length: int = PATH_STEP) -> tuple[dict, dict]:
     """({(path, month): {counter: n}}, {(path, month, measure, bucket): n}): what the monthly
-    rollups must hold, summed from the daily ones for the grid and every area above it."""
+    rollups must hold, summed from the daily ones for the grid and every area above it
+    (with `where`, from the daily rows it selects only; paths shorter than `min_length` are
+    left out)."""
     counts: dict = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
     durations: dict = defaultdict(int)
+    daily = CaseDailyRollup.objects.filter(where or Q())
+    daily_durations = CaseDurationRollup.objects.filter(where or Q())
     lengths = (
-        CaseDailyRollup.objects.annotate(n=Length("area_path"))
-        .values_list("n", flat=True)
-        .distinct()
-        .order_by()
+        daily.annotate(n=Length("area_path")).values_list("n", flat=True).distinct().order_by()
     )
     longest = max(
         [
             *lengths,
-            *CaseDurationRollup.objects.annotate(n=Length("area_path"))
+            *daily_durations.annotate(n=Length("area_path"))
             .values_list("n", flat=True)
             .distinct()
             .order_by(),
             0,
         ]
     )
-    for length in range(PATH_STEP, longest + 1, PATH_STEP):
+    for length in range(min_length, longest + 1, PATH_STEP):
         prefix = Substr("area_path", 1, length)
         for row in (
-            CaseDailyRollup.objects.annotate(
-                n=Length("area_path"), prefix=prefix, m=TruncMonth("day")
-            )
+            daily.annotate(n=Length("area_path"), prefix=prefix, m=TruncMonth("day"))
             .filter(n__gte=length)
             .values("prefix", "m")
             .annotate(**{c: Sum(c) for c in COUNTERS})
@@ -484,9 +483,7 @@ def monthly_from_daily() -> tuple[dict, dict]:
                 for c in COUNTERS:
                     target[c] += row[c] or 0
         for row in (
-            CaseDurationRollup.objects.annotate(
-                n=Length("area_path"), prefix=prefix, m=TruncMonth("day")
-            )
+            daily_durations.annotate(n=Length("area_path"), prefix=prefix, m=TruncMonth("day"))
             .filter(n__gte=length)
             .values("prefix", "m", "measure", "bucket")
             .annotate(total=Sum("count"))
@@ -518,10 +515,25 @@ def stored_monthly() -> tuple[dict, dict]:
     return counts, durations
 
 
+def _common_prefix(paths: list[str]) -> str:
+    first, last = min(paths), max(paths)
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return first[: n - n % PATH_STEP]
+
+
 @transaction.atomic
-def rebuild_monthly_rollups() -> int:
+def rebuild_monthly_rollups(under: list[str] | None = None) -> int:
     """Rewrite the monthly rollups from the daily ones (after a restructuring, on an
-    installation that had only daily rows, after the demo's bulk load). Returns the rows."""
+    installation that had only daily rows, after the demo's bulk load). Returns the rows.
+
+    With `under` (area paths: where a restructuring took a subtree from and put it), only
+    the rows that can have changed: those of the areas under these paths (old paths that no
+    longer exist included) and of the areas above them up to, not including, their nearest
+    common ancestor, whose sums a move inside it leaves as they were."""
+    if under:
+        return _rebuild_monthly_under(sorted(set(under)))
     counts, durations = monthly_from_daily()
     CaseMonthlyRollup.objects.all().delete()
     CaseMonthlyRollup.objects.bulk_create(
@@ -542,6 +554,45 @@ def rebuild_monthly_rollups() -> int:
         batch_size=2000,
     )
     return len(counts)
+
+
+def _rebuild_monthly_under(roots: list[str]) -> int:
+    common = _common_prefix(roots) if len(roots) > 1 else roots[0]
+    # The highest areas whose sums change: one level below the common ancestor.
+    tops = sorted({r[: len(common) + PATH_STEP] if len(r) > len(common) else r for r in roots})
+    # Rows to rewrite: everything under a root, and the areas from a top down to a root.
+    above = {r[:i] for r in roots for i in range(len(common) + PATH_STEP, len(r), PATH_STEP)}
+    above |= {t for t in tops if not any(t.startswith(r) for r in roots)}
+    stale = Q(area_path__in=above)
+    for root in roots:
+        stale |= subtree("area_path", root)
+    within = Q()
+    for top in tops:
+        within |= subtree("area_path", top)
+    counts, durations = monthly_from_daily(where=within, min_length=min(len(t) for t in tops))
+
+    def wanted(path: str) -> bool:
+        return path in above or any(path.startswith(r) for r in roots)
+
+    CaseMonthlyRollup.objects.filter(stale).delete()
+    rows = [
+        CaseMonthlyRollup(area_path=p, depth=len(p) // PATH_STEP, month=m, **row)
+        for (p, m), row in counts.items()
+        if wanted(p)
+    ]
+    CaseMonthlyRollup.objects.bulk_create(rows, batch_size=2000)
+    CaseMonthlyDurationRollup.objects.filter(stale).delete()
+    CaseMonthlyDurationRollup.objects.bulk_create(
+        [
+            CaseMonthlyDurationRollup(
+                area_path=p, depth=len(p) // PATH_STEP, month=m, measure=me, bucket=b, count=n
+            )
+            for (p, m, me, b), n in durations.items()
+            if wanted(p)
+        ],
+        batch_size=2000,
+    )
+    return len(rows)
 
 
 @transaction.atomic

@@ -533,11 +533,19 @@ class Notification(models.Model):
 
 def _rebuild_monthly_after_restructuring(sender, instance, created, **kwargs):
     """Moves and merges change which areas a grid's history counts for: the monthly rollups
-    of every level are rebuilt from the daily rows (their paths are rewritten by then)."""
+    are rebuilt from the daily rows (their paths are rewritten by then) under the old and
+    the new parent and above them up to their common ancestor; all of them when a parent is
+    unknown."""
     if created and not kwargs.get("raw") and instance.kind in ("move", "merge"):
         from .kpis import rebuild_monthly_rollups
 
-        rebuild_monthly_rollups()
+        parents = [instance.new_parent]
+        if instance.kind == "move":
+            parents.append(instance.old_parent)
+        if all(p is not None for p in parents):
+            rebuild_monthly_rollups(under=[p.path for p in parents])
+        else:
+            rebuild_monthly_rollups()
 
 
 models.signals.post_save.connect(

@@ -565,9 +565,9 @@ def _create_case(*, actor, source, category, urgency, area, grid, photo_data, at
     attachments = _save_photos(case, action, actor, photo_data)
     _bump(case, at, received=1)
     notify(case, NotificationVerb.ASSIGNED, [case.handler_id], actor=actor)
-    # The new case's whole timeline and photos are in hand: whoever shows the case next (the
-    # API answers with its detail) reads them from here instead of the database.
-    case._prefetched_objects_cache = {"actions": [action], "attachments": attachments}
+    # The new case's whole timeline and photos, for a caller that shows them at once (the
+    # API answers with the case's detail) without reading them back.
+    case.new_timeline = ([action], attachments)
     case.replayed = False
     return case
 
