@@ -23,6 +23,7 @@ from django.db.models import (
     Exists,
     F,
     Max,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -752,8 +753,18 @@ def contact_quotas(org_ids) -> dict[int, tuple[int, int]]:
     return out
 
 
+def _quota_floor() -> int:
+    """The lowest maximum any organisation can have: only members above it may be over
+    their own quota, so that the others are never loaded."""
+    default = getattr(settings, "WANGGE_PARTY_CONTACT_QUOTA", DEFAULT_CONTACT_QUOTA)[1]
+    lowest = PartyOrg.objects.aggregate(m=Min("contact_quota_max"))["m"]
+    return default if lowest is None else min(default, lowest)
+
+
 def _over_quota(members: QuerySet[PartyMember]) -> list[PartyMember]:
-    members = list(members.filter(is_active=True, contact_count__gt=0).order_by("org__path", "id"))
+    members = list(
+        members.filter(is_active=True, contact_count__gt=_quota_floor()).order_by("org__path", "id")
+    )
     quotas = contact_quotas({m.org_id for m in members})
     out = []
     for m in members:
