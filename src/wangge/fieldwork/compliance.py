@@ -27,6 +27,8 @@ from wangge.cases.deadlines import is_workday
 from .choices import DEFAULT_NORM, NORM_FIELDS, VisitKind
 from .models import DailyNorm, Patrol, Visit
 
+_VISIT_KINDS = frozenset(VisitKind.values)
+
 
 def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     start = timezone.make_aware(dt.datetime.combine(day, dt.time()))
@@ -48,7 +50,7 @@ class DayStats:
 
     @property
     def visit_kinds(self) -> int:
-        return sum(1 for k, n in self.visits_by_kind.items() if n and k in VisitKind.values)
+        return sum(1 for k, n in self.visits_by_kind.items() if n and k in _VISIT_KINDS)
 
     @property
     def tasks(self) -> int:
@@ -125,14 +127,18 @@ def day_stats(worker_ids, day: dt.date, *, extra_tasks: dict | None = None) -> d
         s.visits_by_kind[row["kind"]] = row["n"]
         s.visits += row["n"]
         s.seen(row["first"], row["last"])
+    # The cases of the day by their time index alone, grouped by person: a day holds a few
+    # hundred case steps, while filtering on hundreds of actor ids first would walk each
+    # actor's whole history (and the planner may well choose to).
     for row in (
-        Case.objects.filter(reported_by_id__in=ids, reported_at__gte=start, reported_at__lt=end)
+        Case.objects.filter(reported_at__gte=start, reported_at__lt=end, reported_by__isnull=False)
         .values("reported_by_id")
         .annotate(n=Count("id"))
     ):
-        out[row["reported_by_id"]].cases_reported = row["n"]
+        if row["reported_by_id"] in out:
+            out[row["reported_by_id"]].cases_reported = row["n"]
     for row in (
-        CaseAction.objects.filter(actor_id__in=ids, created_at__gte=start, created_at__lt=end)
+        CaseAction.objects.filter(created_at__gte=start, created_at__lt=end, actor__isnull=False)
         .values("actor_id")
         .annotate(
             n=Count("case_id", distinct=True, filter=~Q(verb=Verb.REPORT)),
@@ -140,9 +146,10 @@ def day_stats(worker_ids, day: dt.date, *, extra_tasks: dict | None = None) -> d
             last=Max("created_at"),
         )
     ):
-        s = out[row["actor_id"]]
-        s.cases_handled = row["n"]
-        s.seen(row["first"], row["last"])
+        s = out.get(row["actor_id"])
+        if s is not None:
+            s.cases_handled = row["n"]
+            s.seen(row["first"], row["last"])
     for pk, n in (extra_tasks or {}).items():
         if pk in out:
             out[pk].extra_tasks = n

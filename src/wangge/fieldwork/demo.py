@@ -19,6 +19,7 @@ import math
 from collections import defaultdict
 from decimal import Decimal
 
+from django.db import connection
 from django.utils import timezone
 
 from wangge.accounts.choices import GRID_WORKER_ROLES
@@ -127,16 +128,20 @@ class FieldworkDemo:
     # -- a month of work ---------------------------------------------------------------------
 
     def _route(self, lat: float, lng: float, n: int):
-        """A walk of n points, 60–120 m apart, from a household of the grid."""
+        """A walk of n points, 60–120 m apart, from a household of the grid, and its length."""
         pts = []
         heading = self.rng.uniform(0, 2 * math.pi)
-        for _ in range(n):
+        length = 0.0
+        for i in range(n):
             pts.append((lat, lng))
+            if i == n - 1:
+                break
             heading += self.rng.uniform(-0.8, 0.8)
             step = self.rng.uniform(60, 120)
+            length += step
             lat += step * math.cos(heading) / 111_000
             lng += step * math.sin(heading) / (111_000 * math.cos(math.radians(lat)))
-        return pts
+        return pts, length
 
     def work(self) -> None:
         rng = self.rng
@@ -175,26 +180,25 @@ class FieldworkDemo:
                     home = rng.choice(hh)
                     lat0 = home[2] if home[2] is not None else 0.0
                     lng0 = home[3] if home[3] is not None else 0.0
-                    pts = self._route(lat0, lng0, POINTS_PER_PATROL)
-                    times = [
-                        started + (ended - started) * i / (POINTS_PER_PATROL - 1)
-                        for i in range(POINTS_PER_PATROL)
-                    ]
-                    route = [(a, b, t) for (a, b), t in zip(pts, times, strict=True)]
+                    pts, length = self._route(lat0, lng0, POINTS_PER_PATROL)
                     keep = home[2] is not None and (
                         keep_points_from is None
                         or day >= keep_points_from
                         or (self.worker_login is not None and user_id == self.worker_login.pk)
                     )
                     if keep:
+                        step = (ended - started) / (POINTS_PER_PATROL - 1)
+                        route = [(a, b, started + step * i) for i, (a, b) in enumerate(pts)]
                         routes[(user_id, started)] = route
+                        # Exactly what the services measure from the stored points.
+                        length = route_distance(route)
                     patrols.add(
                         worker_id=user_id,
                         area_id=grid.pk,
                         area_path=grid.path,
                         started_at=started,
                         ended_at=ended,
-                        distance_m=int(round(route_distance(route))),
+                        distance_m=int(round(length)),
                         point_count=POINTS_PER_PATROL if keep else 0,
                     )
                     n_patrols += 1
@@ -235,10 +239,17 @@ class FieldworkDemo:
         norms = compliance.Norms()
         ids = list(self.workers)
         now = timezone.now()
-        reports = []
+        writer = RowWriter(DailyReport)
+        prep = {
+            f.attname: f
+            for f in DailyReport._meta.concrete_fields
+            if f.get_internal_type() in ("JSONField", "DecimalField")
+        }
+        per_day: dict[dt.date, int] = defaultdict(int)
         for day in self.workdays:
             extra = {pk: self.extra.get((pk, day), 0) for pk in ids}
             stats = compliance.day_stats(ids, day, extra_tasks=extra)
+            closed_at = min(_aware(day + dt.timedelta(days=1), 60), now)
             for pk in ids:
                 post = self.workers[pk]
                 s = stats[pk]
@@ -248,41 +259,42 @@ class FieldworkDemo:
                     ok, missing = True, {}
                 else:
                     ok, missing = compliance.evaluate(s, norm)
-                closed_at = _aware(day + dt.timedelta(days=1), 60)
-                reports.append(
-                    DailyReport(
-                        worker_id=pk,
-                        day=day,
-                        area_id=post.area_id,
-                        area_path=post.area.path,
-                        status=ReportStatus.CLOSED,
-                        extra_tasks=s.extra_tasks,
-                        notes=_REPORT_NOTES[(pk + day.toordinal()) % len(_REPORT_NOTES)]
-                        if s.visits
-                        else "",
-                        submitted_at=_aware(day, 17 * 60 + 40) if s.visits else None,
-                        closed_at=min(closed_at, now),
-                        is_workday=True,
-                        on_leave=on_leave,
-                        required=not on_leave,
-                        compliant=ok,
-                        missing=missing,
-                        norm=norm,
-                        **s.as_values(),
-                    )
+                values = dict(
+                    worker_id=pk,
+                    day=day,
+                    area_id=post.area_id,
+                    area_path=post.area.path,
+                    status=ReportStatus.CLOSED,
+                    notes=_REPORT_NOTES[(pk + day.toordinal()) % len(_REPORT_NOTES)]
+                    if s.visits
+                    else "",
+                    submitted_at=_aware(day, 17 * 60 + 40) if s.visits else None,
+                    closed_at=closed_at,
+                    is_workday=True,
+                    on_leave=on_leave,
+                    required=not on_leave,
+                    compliant=ok,
+                    missing=missing,
+                    norm=norm,
+                    extra_tasks=s.extra_tasks,
+                    **s.as_values(),
                 )
-        DailyReport.objects.bulk_create(reports, batch_size=2000)
+                for name, f in prep.items():
+                    values[name] = f.get_db_prep_save(values[name], connection)
+                writer.add(**values)
+                per_day[day] += 1
+        n_reports = writer.flush()
         ClosedDay.objects.bulk_create(
             [
                 ClosedDay(
                     day=d,
-                    reports=sum(1 for r in reports if r.day == d),
+                    reports=per_day.get(d, 0),
                     closed_at=min(_aware(d + dt.timedelta(days=1), 60), now),
                 )
                 for d in self.days
             ]
         )
-        self.counts["fieldwork.DailyReport"] = len(reports)
+        self.counts["fieldwork.DailyReport"] = n_reports
 
     # -- pledges -----------------------------------------------------------------------------
 

@@ -68,7 +68,7 @@ def test_stopping_twice_is_refused_and_changes_nothing(fw, finished_events):
         services.patrol_stop(
             actor=fw.worker, patrol=patrol, at=timezone.now() + dt.timedelta(hours=1)
         )
-    assert "already been stopped" in str(exc.value)
+    assert exc.value.code == "transition_not_allowed" and str(exc.value)
     patrol.refresh_from_db()
     assert patrol.ended_at == stopped.ended_at
     assert len(finished_events) == 1
