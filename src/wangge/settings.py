@@ -197,6 +197,10 @@ WANGGE_PERIODIC_TASKS = [
     # Assessments of the periods that have ended, and the admonishment list (idempotent).
     ("wangge.scoring.tasks.assess_periods", 3600),
 ]
+# 一事一议 ceilings set by the province (村民一事一议筹资筹劳管理办法).
+WANGGE_ONE_MATTER_CAP_PER_PERSON = os.environ.get("WANGGE_ONE_MATTER_CAP_PER_PERSON", "20")
+WANGGE_ONE_MATTER_HOUSEHOLD_SIZE = int(os.environ.get("WANGGE_ONE_MATTER_HOUSEHOLD_SIZE", "4"))
+WANGGE_ONE_MATTER_LABOUR_DAYS = int(os.environ.get("WANGGE_ONE_MATTER_LABOUR_DAYS", "10"))
 # Behind a reverse proxy, the client address for the public forms' rate limits is taken from
 # X-Forwarded-For only when the request comes from one of these addresses (comma separated).
 WANGGE_TRUSTED_PROXIES = [
