@@ -137,8 +137,7 @@ def visit_get(*, user, pk) -> Visit:
 def households_for_visit(*, user) -> QuerySet[Household]:
     """The households the user may visit: those under their posts, and those they are the
     contact party member of."""
-    from wangge.party.models import Contact
-    from wangge.party.selectors import member_of_user
+    from wangge.party.selectors import member_households, member_of_user
 
     if not getattr(user, "is_authenticated", False):
         return Household.objects.none()
@@ -146,13 +145,8 @@ def households_for_visit(*, user) -> QuerySet[Household]:
     q = scope.q("area_path")
     member = member_of_user(user)
     if member is not None:
-        q |= Q(
-            Exists(
-                Contact.objects.filter(
-                    household=OuterRef("pk"), member=member, ended_on__isnull=True
-                )
-            )
-        )
+        # My contact households 联户 (party selectors), as a subquery.
+        q |= Q(pk__in=member_households(member).order_by().values("pk"))
     return Household.objects.filter(q).select_related("grid", "head")
 
 

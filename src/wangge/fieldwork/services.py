@@ -330,16 +330,10 @@ def patrol_report_finding(
 def visit_permission(actor, household: Household):
     """How the actor may visit the household: ("post", None) through a post over its area,
     ("contact", member) as its contact party member; else a clear refusal."""
-    from wangge.party.models import Contact
-    from wangge.party.selectors import member_of_user
+    from wangge.party.selectors import member_households, member_of_user
 
     member = member_of_user(actor)
-    is_contact = (
-        member is not None
-        and Contact.objects.filter(
-            household=household, member=member, ended_on__isnull=True
-        ).exists()
-    )
+    is_contact = member is not None and member_households(member).filter(pk=household.pk).exists()
     if user_scope(actor, Capability.VIEW_PEOPLE).covers(household.area_path):
         return "post", member, is_contact
     if is_contact:

@@ -330,3 +330,31 @@ def test_pledge_pages(client, fw):
     assert page.context["signed_count"] == 1
     client.force_login(fw.worker)
     assert client.get(reverse("fieldwork:campaign_new")).status_code == 404
+
+
+def test_other_lists_keep_query_counts_flat(client, fw):
+    urls = [
+        reverse("fieldwork:patrol_list"),
+        reverse("fieldwork:report_list"),
+        reverse("fieldwork:campaign_list"),
+        reverse("fieldwork:visits_due"),
+    ]
+    client.force_login(fw.worker)
+    hardship = Tag.objects.get(code="hardship")
+    deadline = timezone.localdate() + dt.timedelta(days=5)
+
+    def grow(start, n):
+        for i in range(start, start + n):
+            p = services.patrol_start(actor=fw.worker)
+            services.patrol_stop(actor=fw.worker, patrol=p)
+            services.report_save(actor=fw.worker, day=timezone.localdate() - dt.timedelta(days=i))
+            services.campaign_create(
+                actor=fw.town, area=fw.t.town, title=f"承诺{i}", text="t", deadline=deadline
+            )
+            make_household(fw.t.grid_a1, number=f"A1-9{i:02d}", tags=[hardship])
+
+    grow(0, 1)
+    before = [_count(client, u) for u in urls]
+    grow(1, 8)
+    after = [_count(client, u) for u in urls]
+    assert after == before, (before, after)
