@@ -198,3 +198,62 @@ def test_town_officer_generates_and_publishes_a_bulletin(live_server, transactio
     phone.screenshot(path=SHOTS / "bulletin-06-archive-phone.png", full_page=True)
     assert width <= 375 + 1, f"page is {width}px wide on a 375px phone"
     assert not phone.js_errors, phone.js_errors
+
+
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+)
+
+
+@pytest.mark.e2e
+def test_supervisor_records_an_inspection_on_the_phone(live_server, transactional_db, browser):
+    """The inspection form on the phone: where, what was checked, who was at their post, a
+    photo; then a problem for the village grid chief, who reports it rectified."""
+    from wangge.supervision.models import Inspection, Problem
+
+    t = Territory()
+    seed(t)
+    base = live_server.url
+    page = new_page(browser, phone=True)
+    login(page, base, "dudao")
+    page.goto(base + "/supervision/inspections/new/")
+    page.select_option("select[name=area]", str(t.village_b.pk))
+    for value in ("reports_heard", "ledgers_checked", "people_at_post"):
+        page.check(f"input[name=checks][value={value}]")
+    page.fill("input[name=staff_expected]", "6")
+    page.fill("input[name=staff_present]", "5")
+    page.fill("textarea[name=notes]", "听取王庄村汇报，一名网格员请假未在岗。")
+    page.set_input_files(
+        "input[name=photos]",
+        files=[{"name": "site.png", "mimeType": "image/png", "buffer": PNG_1PX}],
+    )
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375 + 1, f"page is {width}px wide on a 375px phone"
+    page.screenshot(path=SHOTS / "inspection-01-form-phone.png", full_page=True)
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("h1")).to_contain_text("王庄村")
+    inspection = Inspection.objects.get(area=t.village_b)
+    assert inspection.staff_present == 5 and inspection.photos.count() == 1
+
+    chief_b = user_with_post(t.village_b, "village_grid_chief", username="wangqiang")
+    page.reload()
+    page.fill("textarea[name=description]", "值班表未上墙公示。")
+    page.select_option("select[name=responsible]", str(chief_b.pk))
+    page.fill("input[name=deadline]", (dt.date.today() + dt.timedelta(days=5)).isoformat())
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("ul.list")).to_contain_text("值班表未上墙公示")
+    page.screenshot(path=SHOTS / "inspection-02-problem-phone.png", full_page=True)
+    problem = Problem.objects.get(area=t.village_b)
+
+    chief = new_page(browser, phone=True)
+    login(chief, base, "wangqiang")
+    chief.goto(base + "/supervision/")
+    chief.locator("ul.list a", has_text="值班表").click()
+    chief.fill("textarea[name=rectification]", "值班表已上墙，并在一村一码公示。")
+    chief.locator("form[action$='/rectify/'] button").click()
+    expect(chief.locator(".sv-timeline")).to_contain_text("值班表已上墙")
+    chief.screenshot(path=SHOTS / "inspection-03-rectified-phone.png", full_page=True)
+    problem.refresh_from_db()
+    assert problem.state == "rectified"
+    assert not page.js_errors and not chief.js_errors

@@ -10,7 +10,12 @@ from .choices import BulletinKind, Check, PeriodKind
 
 
 class DateInput(forms.DateInput):
+    """The phone's date picker: it only takes ISO dates, whatever the language."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs, format=format)
 
 
 class MultipleFileInput(forms.ClearableFileInput):

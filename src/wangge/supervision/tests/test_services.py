@@ -299,3 +299,25 @@ def test_item_periods(territory, supervisor):
         services.item_create(
             actor=supervisor, area=territory.town, title="x", period_kind="month", period="2026-13"
         )
+
+
+def test_photos_must_be_images(territory, supervisor, today):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    png = bytes.fromhex(
+        "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+        "0000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+    )
+    data = {"area": territory.village_a, "inspected_on": today, "checks": ["site_visited"]}
+    with pytest.raises(DomainError) as exc:
+        services.inspection_record(
+            actor=supervisor,
+            photos=[SimpleUploadedFile("x.png", b"<html>not an image</html>")],
+            **data,
+        )
+    assert exc.value.field == "photos"
+    assert not Inspection.objects.exists()
+    insp = services.inspection_record(
+        actor=supervisor, photos=[SimpleUploadedFile("x.png", png)], **data
+    )
+    assert insp.photos.count() == 1
