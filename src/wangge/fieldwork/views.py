@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -153,7 +154,34 @@ def patrol_list(request):
 @login_required
 def patrol_detail(request, pk: int):
     patrol = selectors.patrol_get(user=request.user, pk=pk)
-    findings = patrol.findings.select_related("case").order_by("created_at")
+    findings = list(patrol.findings.select_related("case").order_by("created_at"))
+    route = selectors.patrol_route(patrol)
+    features = []
+    if patrol.area.boundary:
+        features.append(
+            {"geometry": patrol.area.boundary, "role": "child", "name": patrol.area.name}
+        )
+    if len(route) > 1:
+        features.append(
+            {
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[lng, lat] for lat, lng in route],
+                },
+                "role": "self",
+                "name": _("Patrol route"),
+            }
+        )
+    map_data = {
+        "tile_url": getattr(settings, "WANGGE_TILE_URL", ""),
+        "tile_attribution": getattr(settings, "WANGGE_TILE_ATTRIBUTION", ""),
+        "features": features,
+        "points": [
+            {"lat": f.case.lat, "lng": f.case.lng, "label": f.case.number}
+            for f in findings
+            if f.case.lat is not None
+        ],
+    }
     return render(
         request,
         "fieldwork/patrol_detail.html",
@@ -161,7 +189,7 @@ def patrol_detail(request, pk: int):
             "patrol": patrol,
             "findings": findings,
             "finding_form": FindingForm(),
-            "route": selectors.patrol_route(patrol),
+            "map_data": map_data if len(route) > 1 or map_data["points"] else None,
             "mine": patrol.worker_id == request.user.pk,
         },
     )

@@ -122,6 +122,18 @@ def test_points_endpoint(client, fw):
         bad = client.post(url, body, content_type="application/json")
         assert bad.status_code == 400, body
     assert Patrol.objects.get().point_count == 1
+    later = (timezone.now() + dt.timedelta(seconds=30)).isoformat()
+    client.post(
+        url,
+        json.dumps({"points": [{"lat": 32.901, "lng": 115.801, "time": later}]}),
+        content_type="application/json",
+    )
+    page = client.get(reverse("fieldwork:patrol_detail", args=[patrol.pk]))
+    line = [f for f in page.context["map_data"]["features"] if f["role"] == "self"][0]
+    assert line["geometry"] == {
+        "type": "LineString",
+        "coordinates": [[115.8, 32.9], [115.801, 32.901]],
+    }
 
 
 def test_finding_from_the_patrol_page(client, fw):
