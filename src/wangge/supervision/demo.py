@@ -31,7 +31,7 @@ from . import periods, services
 from .choices import BulletinKind, Check, PeriodKind
 from .tasks import sweep
 
-VILLAGES_PER_TOWN_COUNTY = 8
+VILLAGES_PER_TOWN_COUNTY = 5
 INSPECTIONS_PER_VILLAGE = 3
 
 ITEMS = [

@@ -230,9 +230,15 @@ def _require_state(problem: Problem, allowed, message) -> None:
 
 
 def _check_responsible(user, area: Area) -> None:
+    """The person responsible holds an active post on the area, inside it or above it."""
+    from wangge.accounts.models import Post
+
     if user is None or not getattr(user, "pk", None):
         raise DomainError(_("Choose the person responsible."), field="responsible")
-    if not selectors.responsible_candidates(area=area).filter(pk=user.pk).exists():
+    paths = Post.objects.active().filter(user_id=user.pk).values_list("area__path", flat=True)
+    if not user.is_active or not any(
+        p.startswith(area.path) or area.path.startswith(p) for p in paths
+    ):
         raise DomainError(
             _("%(name)s holds no post in or above %(area)s.") % {"name": user, "area": area.name},
             field="responsible",
