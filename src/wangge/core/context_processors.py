@@ -20,7 +20,7 @@ class MenuItem:
     active: bool = False
 
 
-# (label, url name, capability needed or None for "any post", staff only)
+# (label, url name, capability needed or None for "any post" or "party_member", staff only)
 # Sections owned by other apps appear as soon as their URL names exist.
 _MENU = [
     (_("Home"), "home", "", False),
@@ -30,6 +30,7 @@ _MENU = [
     (_("Cases"), "cases:list", None, False),
     (_("Case KPIs"), "cases:kpis", None, False),
     (_("Party"), "party:org_list", None, False),
+    (_("My party work"), "party:me", "party_member", False),
     (_("Fieldwork"), "fieldwork:home", None, False),
     (_("Disclosure"), "disclosure:list", None, False),
     (_("Supervision"), "supervision:index", Capability.SUPERVISE, False),
@@ -50,6 +51,12 @@ def _url(name: str) -> str | None:
         return None
 
 
+def _is_party_member(user) -> bool:
+    from wangge.party.models import PartyMember
+
+    return PartyMember.objects.filter(user=user, is_active=True).exists()
+
+
 def build_menu(user, path: str = "") -> list[MenuItem]:
     """The menu for `user`: an entry appears only if the user holds the capability it needs
     somewhere (or any post when the entry needs none), so a volunteer sees less than a town
@@ -63,7 +70,10 @@ def build_menu(user, path: str = "") -> list[MenuItem]:
             continue
         if capability is None and not has_post:
             continue
-        if capability and all(user_scope(user, c).is_empty for c in _as_tuple(capability)):
+        if capability == "party_member":
+            if not _is_party_member(user):
+                continue
+        elif capability and all(user_scope(user, c).is_empty for c in _as_tuple(capability)):
             continue
         url = _url(name)
         if url is None:

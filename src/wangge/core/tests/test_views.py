@@ -104,3 +104,28 @@ def test_404_page_is_friendly(client, territory, settings):
     assert response.status_code == 404
     assert "404" in response.content.decode()
     assert 'class="topbar"' in response.content.decode()
+
+
+def test_menu_shows_my_party_work_to_party_members_only(territory):
+    import datetime as dt
+
+    from wangge.party import services as party_services
+    from wangge.party.choices import OrgKind
+
+    town = party_services.org_create(
+        actor=None, parent=None, name="程集镇党委", kind=OrgKind.TOWN_COMMITTEE, area=territory.town
+    )
+    branch = party_services.org_create(
+        actor=None,
+        parent=town,
+        name="王庄村党支部",
+        kind=OrgKind.VILLAGE_BRANCH,
+        area=territory.village_b,
+    )
+    worker = user_with_post(territory.grid_a1, "grid_worker")
+    other = user_with_post(territory.grid_a1, "grid_worker")
+    party_services.member_create(
+        actor=None, org=branch, name="党员甲", join_date=dt.date(2010, 7, 1), user=worker
+    )
+    assert reverse("party:me") in {i.url for i in build_menu(worker, "/")}
+    assert reverse("party:me") not in {i.url for i in build_menu(other, "/")}
