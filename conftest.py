@@ -1,5 +1,8 @@
 import pytest
 
+# Browser fixtures (Playwright + Chromium) for the journeys in tests/e2e and the apps.
+pytest_plugins = ["wangge.testing.browser"]
+
 
 @pytest.fixture
 def territory(db):

@@ -6,65 +6,14 @@ chief then finds it in the bulletin archive on the phone; publishing twice is re
 
 import datetime as dt
 import io
-import os
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import expect
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls below are safe.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-from openpyxl import load_workbook  # noqa: E402
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
-
-from wangge.testing.factories import Territory, user_with_post  # noqa: E402
-
-SHOTS = Path(__file__).resolve().parents[2] / "test-results"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture
-def browser():
-    SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-def new_page(browser, *, phone=False):
-    if phone:
-        context = browser.new_context(
-            viewport={"width": 375, "height": 812},
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-            locale="zh-CN",
-        )
-    else:
-        context = browser.new_context(
-            viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True
-        )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.js_errors = []
-    page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
-    return page
-
-
-def login(page, base, username):
-    page.goto(base + "/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "wangge-pass-123")
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).not_to_have_text("登录")
+from wangge.testing.browser import SHOTS, login, new_page
+from wangge.testing.factories import Territory, user_with_post
 
 
 def seed(t):

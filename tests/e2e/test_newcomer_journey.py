@@ -1,53 +1,21 @@
 """A newcomer's first day: a grid worker logs in on a phone, sees the own grid's households,
 searches and opens one, and finds that another grid's household is simply not there."""
 
-import os
-from pathlib import Path
-
 import pytest
+from playwright.sync_api import expect
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls below are safe.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
-
-from wangge.testing.factories import (  # noqa: E402
+from wangge.testing.browser import SHOTS, new_page
+from wangge.testing.factories import (
     Territory,
     make_household,
     make_resident,
     user_with_post,
 )
 
-SHOTS = Path(__file__).resolve().parents[2] / "test-results"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 @pytest.fixture
-def browser_page():
-    SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            viewport={"width": 375, "height": 812},
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-            locale="zh-CN",
-        )
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.js_errors = []
-        page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
-        yield page
-        context.close()
-        browser.close()
+def browser_page(browser):
+    return new_page(browser)
 
 
 @pytest.mark.e2e

@@ -3,48 +3,18 @@ reads a published disclosure, asks a question, and later sees it answered in pub
 never shown, and the questioner's phone number never appears in full."""
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls below are safe.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
-
-from wangge.testing.factories import Territory, user_with_post  # noqa: E402
-
-SHOTS = Path(__file__).resolve().parents[2] / "test-results"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from wangge.testing.browser import SHOTS, new_page
+from wangge.testing.factories import Territory, user_with_post
 
 
 @pytest.fixture
-def phone_page():
-    SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            viewport={"width": 375, "height": 812},
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-            locale="zh-CN",
-        )
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        yield page, errors
-        context.close()
-        browser.close()
+def phone_page(browser):
+    page = new_page(browser)
+    return page, page.js_errors
 
 
 @pytest.mark.e2e

@@ -17,21 +17,17 @@ pytest.importorskip("playwright")
 if not Path("/usr/bin/chromium").exists():
     pytest.skip("no Chromium", allow_module_level=True)
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 from django.utils import timezone  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 from wangge.accounts.choices import Role  # noqa: E402
 from wangge.people.models import Tag  # noqa: E402
+from wangge.testing.browser import SHOTS, login, new_page, page_width  # noqa: E402
 from wangge.testing.factories import (  # noqa: E402
     Territory,
     UserFactory,
     make_household,
     user_with_post,
 )
-
-SHOTS = Path(__file__).resolve().parents[4] / "test-results"
 
 
 def _data():
@@ -92,7 +88,7 @@ def _data():
     return t, me, call, organiser, va, a1
 
 
-def test_party_pages_at_phone_size(live_server, transactional_db):
+def test_party_pages_at_phone_size(live_server, transactional_db, browser):
     t, me, call, organiser, va, a1 = _data()
     SHOTS.mkdir(exist_ok=True)
     member_pages = [
@@ -109,28 +105,14 @@ def test_party_pages_at_phone_size(live_server, transactional_db):
         ("calls", "/party/calls/"),
         ("org", f"/party/orgs/{va.pk}/"),
     ]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
-        )
-        for username, pages in (("dangyuan", member_pages), ("zuzhi", staff_pages)):
-            context = browser.new_context(
-                viewport={"width": 375, "height": 812}, is_mobile=True, locale="zh-CN"
-            )
-            page = context.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
-            page.goto(live_server.url + "/accounts/login/")
-            page.fill("input[name=username]", username)
-            page.fill("input[name=password]", "wangge-pass-123")
-            page.click("button[type=submit]")
-            page.wait_for_load_state()
-            for name, url in pages:
-                response = page.goto(live_server.url + url)
-                assert response.status == 200, url
-                width = page.evaluate("document.documentElement.scrollWidth")
-                page.screenshot(path=SHOTS / f"party-{name}.png", full_page=True)
-                assert width <= 380, (url, width)
-            assert errors == []
-            context.close()
-        browser.close()
+    for username, pages in (("dangyuan", member_pages), ("zuzhi", staff_pages)):
+        page = new_page(browser)
+        login(page, live_server.url, username)
+        for name, url in pages:
+            response = page.goto(live_server.url + url)
+            assert response.status == 200, url
+            width = page_width(page)
+            page.screenshot(path=SHOTS / f"party-{name}.png", full_page=True)
+            assert width <= 380, (url, width)
+        assert page.js_errors == []
+        page.context.close()
