@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import MeetingKind, ModelPostKind, NeedStatus, TeamPurpose
+from .choices import MeetingKind, ModelPostKind, NeedStatus, TeamKind, TeamPurpose
 
 # Bounds of the "not visited in N days" parameter of the coverage pages.
 MAX_DAYS = 730
@@ -151,3 +151,36 @@ class TurnoutForm(forms.Form):
         choices = [(s.member_id, s.member.name) for s in signups]
         self.fields["present"].choices = choices
         self.fields["shown"].choices = choices
+
+
+class TeamForm(forms.Form):
+    """A new volunteer or commando team 志愿服务队/突击队 of an organisation the user manages."""
+
+    name = forms.CharField(label=_("Team name"), max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), choices=TeamKind.choices)
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=TeamPurpose.choices)
+    org = forms.ModelChoiceField(label=_("Organisation"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, orgs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = orgs
+        self.fields["org"].label_from_instance = lambda o: o.name
+        self.fields["name"].widget.attrs["placeholder"] = _("e.g. flood commando team")
+
+
+class _IdsField(forms.Field):
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        try:
+            return {int(v) for v in value or ()}
+        except (TypeError, ValueError):
+            raise forms.ValidationError(_("Choose members from the list.")) from None
+
+
+class TeamMembersForm(forms.Form):
+    """The members ticked on one page of the choice list. `shown` are the members that page
+    listed (the list is paginated and searchable): the others keep their place in the team."""
+
+    present = _IdsField(required=False)
+    shown = _IdsField(required=False)

@@ -858,3 +858,33 @@ def org_coverage(*, user, org: PartyOrg, days: int, now=None) -> OrgCoverage:
         members_over_quota=len(org_over_quota(user=user, org=org)),
         days=days,
     )
+
+
+# -- team pages ------------------------------------------------------------------------------
+
+
+def team_get(*, user, pk) -> Team:
+    """A team the user may see (out of scope: 404)."""
+    return get_object_or_404(teams_for_user(user=user), pk=pk)
+
+
+def orgs_to_manage(*, user) -> QuerySet[PartyOrg]:
+    """Active organisations the user may manage (where a team may be set up)."""
+    scope = party_scope(user, write=True)
+    if scope.is_empty:
+        return PartyOrg.objects.none()
+    return PartyOrg.objects.filter(scope.q("area_path", "path"), is_active=True).order_by("path")
+
+
+def team_member_choices(team: Team, *, q: str = "", only_in: bool = False):
+    """Active members of the team's organisation subtree, those in the team first, each with
+    `in_team`; `q` searches name, phone and organisation."""
+    in_team = Exists(
+        Team.members.through.objects.filter(team_id=team.pk, partymember_id=OuterRef("pk"))
+    )
+    qs = members_of_org(team.org).select_related("org").annotate(in_team=in_team)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(phone__icontains=q) | Q(org__name__icontains=q))
+    if only_in:
+        qs = qs.filter(in_team=True)
+    return qs.order_by("-in_team", "name", "id")

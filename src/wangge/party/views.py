@@ -40,9 +40,14 @@ from .forms import (
     NeedFilterForm,
     NeedFulfilForm,
     ServiceRecordForm,
+    TeamForm,
+    TeamMembersForm,
     TurnoutForm,
 )
-from .models import Attendance, DualRegistration, ModelPost, PartyMember, Team
+from .models import Attendance, DualRegistration, ModelPost, PartyMember, PartyOrg, Team
+
+# The organisations offered by the new-team form (open it from an organisation for the rest).
+MAX_ORG_CHOICES = 500
 
 PAGE_SIZE = 30
 KEY_VISIT_DAYS = selectors.KEY_VISIT_DAYS
@@ -518,7 +523,117 @@ def meeting_detail(request, pk: int):
 @login_required
 def team_list(request):
     teams = selectors.teams_for_user(user=request.user)
-    return render(request, "party/team_list.html", {"page": _page(request, teams)})
+    return render(
+        request,
+        "party/team_list.html",
+        {
+            "page": _page(request, teams),
+            "can_create": not selectors.party_scope(request.user, write=True).is_empty,
+        },
+    )
+
+
+@login_required
+def team_new(request):
+    """Set up a volunteer or commando team 志愿服务队/突击队 in an organisation the user
+    manages (?org= preselects one and narrows the list to its subtree)."""
+    orgs = selectors.orgs_to_manage(user=request.user)
+    if not orgs.exists():
+        raise Forbidden
+    org = None
+    org_id = request.POST.get("org") if request.method == "POST" else request.GET.get("org")
+    if org_id:
+        # An organisation out of the user's reach answers 404, as everywhere.
+        try:
+            org = orgs.get(pk=int(org_id))
+        except (ValueError, PartyOrg.DoesNotExist):
+            raise Http404 from None
+    form = TeamForm(request.POST or None, orgs=orgs, initial={"org": org})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            team = services.team_create(
+                actor=request.user,
+                org=d["org"],
+                name=d["name"],
+                kind=d["kind"],
+                purpose=d["purpose"],
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        else:
+            messages.success(request, _("Team set up. Now choose its members."))
+            return redirect("party:team_members", team.pk)
+    # The list shown: the chosen organisation's subtree, or the first MAX_ORG_CHOICES.
+    shown = orgs.filter(path__startswith=org.path) if org is not None else orgs
+    form.fields["org"].queryset = shown[:MAX_ORG_CHOICES]
+    status = 400 if request.method == "POST" else 200
+    return render(request, "party/team_form.html", {"form": form}, status=status)
+
+
+@login_required
+def team_detail(request, pk: int):
+    team = selectors.team_get(user=request.user, pk=pk)
+    members = team.members.filter(is_active=True).select_related("org").order_by("name", "id")
+    return render(
+        request,
+        "party/team_detail.html",
+        {
+            "team": team,
+            "page": _page(request, members),
+            "can_manage": selectors.can_manage_org(request.user, team.org),
+            "calls": team.calls.order_by("-starts_at", "-id")[:5],
+        },
+    )
+
+
+@login_required
+def team_members(request, pk: int):
+    """Choose a team's members among the active members of its organisation's subtree: a
+    searchable, paginated list (?q=, ?in=1 only those in the team); saving a page changes
+    only the members that page listed."""
+    team = selectors.team_get(user=request.user, pk=pk)
+    _require_manage(request.user, team.org)
+    q = (request.GET.get("q") or "").strip()[:50]
+    only_in = request.GET.get("in") == "1"
+    status = 200
+    if request.method == "POST":
+        form = TeamMembersForm(request.POST)
+        if form.is_valid():
+            ticked = form.cleaned_data["present"]
+            shown = form.cleaned_data["shown"] | ticked
+            current = set(team.members.values_list("pk", flat=True))
+            ids = (current - shown) | ticked
+            try:
+                services.team_set_members(
+                    actor=request.user,
+                    team=team,
+                    members=PartyMember.objects.filter(pk__in=ids).order_by("pk"),
+                )
+            except DomainError as exc:
+                _error(request, exc)
+                status = 400
+            else:
+                messages.success(request, _("Team members saved."))
+                return redirect(request.get_full_path())
+        else:
+            for errors in form.errors.values():
+                messages.error(request, " ".join(errors))
+            status = 400
+    choices = selectors.team_member_choices(team, q=q, only_in=only_in)
+    return render(
+        request,
+        "party/team_members.html",
+        {
+            "team": team,
+            "page": _page(request, choices),
+            "count": team.members.count(),
+            "q": q,
+            "only_in": only_in,
+            "query": _query(request),
+        },
+        status=status,
+    )
 
 
 @login_required
