@@ -137,6 +137,7 @@ class DecisionSerializer(serializers.ModelSerializer):
             "resolution_published_at",
             "result",
             "result_published_at",
+            "refusal_reason",
             "steps",
             "plan",
         ]
@@ -213,6 +214,12 @@ class VoteSerializer(serializers.Serializer):
     votes_for = serializers.IntegerField(min_value=0)
     votes_against = serializers.IntegerField(min_value=0)
     votes_abstain = serializers.IntegerField(min_value=0, default=0)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TownRefuseSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+    held_on = serializers.DateField()
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -412,6 +419,16 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self._out(
             services.decision_advance(
                 actor=request.user, decision=self._get(), **_valid(StageSerializer, request)
+            )
+        )
+
+    @extend_schema(request=TownRefuseSerializer, responses=DecisionSerializer)
+    @action(detail=True, methods=["post"], url_path="town-refuse")
+    def town_refuse(self, request, pk=None):
+        """乡镇审核不同意: the town refuses a passed 一事一议 plan, with its reason (final)."""
+        return self._out(
+            services.decision_town_refuse(
+                actor=request.user, decision=self._get(), **_valid(TownRefuseSerializer, request)
             )
         )
 

@@ -61,6 +61,8 @@ class DecisionStage(models.TextChoices):
     REJECTED = "rejected", _("rejected by the villagers' representatives")
     # 一事一议 only: the town government reviews the adopted plan 乡镇审核.
     TOWN_APPROVED = "town_approved", _("plan approved by the town government")
+    # 一事一议 only: the town government refuses the adopted plan 乡镇审核不同意 (final).
+    TOWN_REFUSED = "town_refused", _("plan refused by the town government")
     RESOLUTION_PUBLISHED = "resolution_published", _("resolution published")
     RESULT_PUBLISHED = "result_published", _("implementation result published")
 
@@ -75,11 +77,15 @@ DECISION_NEXT = {
 }
 # Stages the public may see (the resolution is published; 两公开).
 PUBLIC_DECISION_STAGES = (DecisionStage.RESOLUTION_PUBLISHED, DecisionStage.RESULT_PUBLISHED)
+# Also on the village page, with the town's reason: a 一事一议 plan the town refused (the
+# villagers voted to pay; they are told why they will not be asked to).
+PUBLIC_REFUSED_STAGES = (DecisionStage.TOWN_REFUSED,)
 # Stages at or after the vote (a decision made, passed or not).
 VOTED_DECISION_STAGES = (
     DecisionStage.PASSED,
     DecisionStage.REJECTED,
     DecisionStage.TOWN_APPROVED,
+    DecisionStage.TOWN_REFUSED,
     *PUBLIC_DECISION_STAGES,
 )
 
@@ -101,7 +107,7 @@ class DecisionTemplate:
 
     def next_stage(self, stage: str) -> str | None:
         """The stage that follows `stage` (None after the vote's place: the vote decides)."""
-        if stage == self.vote_after or stage == DecisionStage.REJECTED:
+        if stage in (self.vote_after, DecisionStage.REJECTED, DecisionStage.TOWN_REFUSED):
             return None
         if stage == DecisionStage.PASSED:
             i = self.path.index(None)
@@ -133,7 +139,8 @@ FOUR_DISCUSSIONS_TEMPLATE = DecisionTemplate(
 # proposes the project and its plan of contributions 筹资筹劳方案; the plan is announced before
 # the meeting; the villagers' meeting (or the representatives' meeting) votes; the town
 # government reviews the adopted plan; then the plan and, later, the use of the money and
-# labour are published.
+# labour are published. A plan the town refuses ends there (TOWN_REFUSED, see
+# services.decision_town_refuse): a revised plan is a new proposal, announced and voted afresh.
 ONE_MATTER_TEMPLATE = DecisionTemplate(
     kind=DecisionKind.ONE_MATTER,
     path=(
@@ -195,6 +202,12 @@ VOTING_BODY_QUORUM = {
     VotingBody.HOUSEHOLDS: "two_thirds",
     VotingBody.REPRESENTATIVES: "two_thirds",
 }
+
+
+def one_matter_notice_days() -> int:
+    """How many days the plan must be announced before the villagers' meeting votes on it
+    提前公告: WANGGE_ONE_MATTER_NOTICE_DAYS (7 days by default)."""
+    return int(getattr(settings, "WANGGE_ONE_MATTER_NOTICE_DAYS", 7))
 
 
 def one_matter_caps(basis: str) -> tuple[Decimal, int]:

@@ -46,6 +46,7 @@ from .choices import (
     ProjectKind,
     VotingBody,
     one_matter_caps,
+    one_matter_notice_days,
 )
 from .models import Decision, Disclosure, DisclosureItem
 
@@ -622,7 +623,9 @@ class DisclosureDemo:
         households = rng.randint(180, 420)
         cap, _days = one_matter_caps(ContributionBasis.HOUSEHOLD)
         contribution = min(cap, Decimal(rng.choice((30, 40, 50, 60))))
-        day = start
+        notice = one_matter_notice_days()
+        # room for every stage before today: proposal, notice, town review, publication, result
+        day = min(start, today - dt.timedelta(days=notice + 70))
         d = services.one_matter_create(
             actor=editor,
             village=village,
@@ -647,9 +650,11 @@ class DisclosureDemo:
             decision=d,
             stage=DecisionStage.ANNOUNCED,
             held_on=day,
-            notes="在村务公开栏和村民微信群公告项目、预算和筹资筹劳方案，征求意见7天。",
+            notes=f"在村务公开栏和村民微信群公告项目、预算和筹资筹劳方案，征求意见{notice}天。",
         )
-        day = min(today, day + dt.timedelta(days=rng.randint(7, 10)))
+        # 提前公告: the meeting is held no sooner than the notice period after the announcement
+        # (the start lies months back, so this stays in the past).
+        day = day + dt.timedelta(days=notice + rng.randint(0, 3))
         attendance = rng.randint(-(-2 * households // 3), households)
         votes_for = rng.randint(attendance // 2 + 2, attendance)
         against = rng.randint(0, attendance - votes_for)

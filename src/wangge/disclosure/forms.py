@@ -287,6 +287,18 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
 
+class TownRefuseForm(forms.Form):
+    """乡镇审核不同意: the town refuses a 一事一议 plan, with its reason."""
+
+    reason = forms.CharField(
+        label=_("Reason for the refusal"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: the contribution asked of each household is not reasonable."),
+    )
+    held_on = forms.DateField(label=_("Date"), widget=DateInput, initial=timezone.localdate)
+
+
 class PeriodForm(forms.Form):
     town = forms.ModelChoiceField(label=_("Town"), queryset=None, required=False)
     period = forms.CharField(label=_("Period"), max_length=8, required=False)

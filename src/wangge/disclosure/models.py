@@ -220,6 +220,8 @@ class Decision(models.Model):
     votes_abstain = models.PositiveIntegerField(_("abstained"), null=True, blank=True)
     voted_on = models.DateField(_("voted on"), null=True, blank=True)
     resolution = models.TextField(_("resolution"), blank=True)
+    # 一事一议: why the town government refused the adopted plan (shown on the village page).
+    refusal_reason = models.CharField(_("reason for the refusal"), max_length=500, blank=True)
     resolution_published_at = models.DateTimeField(null=True, blank=True)
     result = models.TextField(_("implementation result"), blank=True)
     result_published_at = models.DateTimeField(null=True, blank=True, db_index=True)

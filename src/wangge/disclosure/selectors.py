@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -23,6 +23,7 @@ from .choices import (
     ACTION_ROLES,
     PUBLIC_DECISION_STAGES,
     PUBLIC_PAGE_LIMIT,
+    PUBLIC_REFUSED_STAGES,
     VOTED_DECISION_STAGES,
     Action,
     DisclosureStatus,
@@ -142,9 +143,10 @@ def public_disclosure_get(village: Area, pk) -> Disclosure:
 
 
 def public_decisions(village: Area) -> QuerySet[Decision]:
-    return Decision.objects.filter(village=village, stage__in=PUBLIC_DECISION_STAGES).order_by(
-        "-resolution_published_at", "-id"
-    )
+    """Published decisions and, with the town's reason, 一事一议 plans the town refused."""
+    return Decision.objects.filter(
+        village=village, stage__in=(*PUBLIC_DECISION_STAGES, *PUBLIC_REFUSED_STAGES)
+    ).order_by(F("resolution_published_at").desc(nulls_first=True), "-updated_at", "-id")
 
 
 def public_decision_get(village: Area, pk) -> Decision:

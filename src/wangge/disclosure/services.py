@@ -31,6 +31,7 @@ from .choices import (
     FEEDBACK_LIMIT_PER_PHONE,
     MAJORITY_THRESHOLDS,
     PUBLIC_DECISION_STAGES,
+    PUBLIC_REFUSED_STAGES,
     QUORUM_THRESHOLDS,
     VOTING_BODY_QUORUM,
     Action,
@@ -48,6 +49,7 @@ from .choices import (
     SupervisionStatus,
     VotingBody,
     one_matter_caps,
+    one_matter_notice_days,
 )
 from .models import (
     Decision,
@@ -581,6 +583,31 @@ def _reaches(count: int, total: int, threshold) -> bool:
     )
 
 
+def _check_notice(decision: Decision, held_on: dt.date) -> None:
+    """提前公告: the villagers' meeting on a 一事一议 plan is held at least
+    WANGGE_ONE_MATTER_NOTICE_DAYS (7) days after the plan was announced."""
+    days = one_matter_notice_days()
+    announced = decision.steps.filter(stage=DecisionStage.ANNOUNCED).order_by("-held_on").first()
+    if announced is None:
+        return
+    earliest = announced.held_on + dt.timedelta(days=days)
+    if held_on < earliest:
+        raise DomainError(
+            _(
+                "The plan must be announced at least %(days)d days before the villagers' "
+                "meeting: it was announced on %(announced)s, so the meeting can vote on "
+                "%(earliest)s at the earliest."
+            )
+            % {
+                "days": days,
+                "announced": announced.held_on.isoformat(),
+                "earliest": earliest.isoformat(),
+            },
+            field="held_on",
+            code="notice_too_short",
+        )
+
+
 @transaction.atomic
 def decision_vote(
     *,
@@ -651,6 +678,8 @@ def decision_vote(
             field="attendance",
             code="quorum_not_reached",
         )
+    if decision.is_one_matter:
+        _check_notice(decision, _held_on(held_on))
     base = (
         representatives_total if decision.majority_rule == MajorityRule.SIMPLE_ALL else attendance
     )
@@ -663,6 +692,48 @@ def decision_vote(
     decision.stage = stage
     decision.save()
     audit(actor=actor, verb="decision.vote", obj=decision, data={**numbers, "passed": passed})
+    return decision
+
+
+@transaction.atomic
+def decision_town_refuse(
+    *, actor, decision: Decision, reason: str, held_on: dt.date, notes: str = "", document=None
+) -> Decision:
+    """乡镇审核不同意: the town government refuses a 一事一议 plan the villagers' meeting
+    passed, with its reason (the contribution is not reasonable, the project is not a
+    public-welfare one, the ceiling or the procedure was not respected…). It is the
+    counterpart of the town's approval and is recorded by whoever records that approval.
+
+    The decision ends there, refused (TOWN_REFUSED), and can never be published or asked for
+    money. This follows 村民一事一议筹资筹劳管理办法: the town reviews the plan *as the villagers
+    adopted it*, and a plan it does not accept goes back to the villagers' committee to be
+    deliberated again 重新议定. A changed plan is therefore a new plan that must again be
+    proposed, announced in advance and voted on by the villagers; reopening this decision at
+    the proposal stage would keep a vote on a plan that no longer exists. The refused
+    decision stays on the record and, with the town's reason, on the village page."""
+    decision = _lock(Decision, decision)
+    _check(actor, Action.DECIDE, decision.area_path)
+    if not decision.is_one_matter:
+        raise TransitionNotAllowed(
+            _("Only a one-matter-one-discussion plan is reviewed by the town government.")
+        )
+    if decision.stage != DecisionStage.PASSED:
+        raise TransitionNotAllowed(
+            _("The town government can refuse only a plan the villagers' meeting has passed.")
+        )
+    reason = tables.mask_text(_text(reason, field="reason", max_length=500, required=True))
+    _step(
+        decision,
+        DecisionStage.TOWN_REFUSED,
+        actor=actor,
+        held_on=_held_on(held_on),
+        notes=notes,
+        document=document,
+    )
+    decision.refusal_reason = reason
+    decision.stage = DecisionStage.TOWN_REFUSED
+    decision.save(update_fields=["refusal_reason", "stage", "updated_at"])
+    audit(actor=actor, verb="decision.town_refuse", obj=decision, data={"reason": reason})
     return decision
 
 
@@ -812,7 +883,8 @@ def feedback_submit(
     ):
         raise DomainError(_("No such disclosure."), field="disclosure", code="not_found")
     if decision is not None and (
-        decision.village_id != village.pk or decision.stage not in PUBLIC_DECISION_STAGES
+        decision.village_id != village.pk
+        or decision.stage not in (*PUBLIC_DECISION_STAGES, *PUBLIC_REFUSED_STAGES)
     ):
         raise DomainError(_("No such decision."), field="decision", code="not_found")
     if disclosure is not None and decision is not None:

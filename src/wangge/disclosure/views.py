@@ -39,6 +39,7 @@ from .forms import (
     StageForm,
     TableGrid,
     TableImportForm,
+    TownRefuseForm,
     VoteForm,
 )
 
@@ -436,8 +437,25 @@ def decision_detail(request, pk):
     d = selectors.decision_get(user=request.user, pk=pk)
     can_decide = selectors.can(request.user, Action.DECIDE, d.area_path)
     step, form_class, next_label = _next_step(d)
-    form = None
-    if can_decide and form_class is not None:
+    form = refuse_form = None
+    # 乡镇审核: beside the town's approval, its refusal with a reason.
+    refusing = request.method == "POST" and request.POST.get("action") == "refuse"
+    if refusing and not can_decide:
+        raise Http404
+    if refusing or (can_decide and d.is_one_matter and d.stage == DecisionStage.PASSED):
+        refuse_form = TownRefuseForm(request.POST if refusing else None)
+        if refusing and refuse_form.is_valid():
+            try:
+                services.decision_town_refuse(
+                    actor=request.user, decision=d, **refuse_form.cleaned_data
+                )
+            except DomainError as exc:  # the service says why (stage, kind)
+                _fail(request, refuse_form, exc)
+            else:
+                return redirect("disclosure:decision_detail", pk=d.pk)
+    if refusing:
+        form = form_class() if form_class is not None else None
+    elif can_decide and form_class is not None:
         initial = {}
         if step == "vote":
             initial["representatives_total"] = d.representatives_total
@@ -479,6 +497,7 @@ def decision_detail(request, pk):
             "plan": getattr(d, "plan", None) if d.is_one_matter else None,
             "steps": d.steps.all(),
             "form": form,
+            "refuse_form": refuse_form,
             "step": step,
             "next_stage": next_label,
         },

@@ -135,6 +135,11 @@ def test_decisions_are_in_a_consistent_stage(tiny):
             assert plan.contribution <= plan.contribution_cap
             assert plan.labour_days <= plan.labour_cap
             assert plan.raised + plan.other_funding <= plan.budget == d.amount
+            # 提前公告: announced at least the notice period (7 days) before the vote
+            on = {s.stage: s.held_on for s in steps}
+            voted_on = on.get(DecisionStage.PASSED) or on.get(DecisionStage.REJECTED)
+            if voted_on is not None:
+                assert voted_on - on[DecisionStage.ANNOUNCED] >= dt.timedelta(days=7)
 
 
 def test_questions_ratings_and_ledger(tiny):

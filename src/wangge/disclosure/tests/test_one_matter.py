@@ -20,6 +20,8 @@ from wangge.disclosure.tests.helpers import one_matter, one_matter_passed
 pytestmark = pytest.mark.django_db
 
 DAY = dt.date.today() - dt.timedelta(days=1)
+# announced at least 7 days (WANGGE_ONE_MATTER_NOTICE_DAYS) before the meeting on DAY
+NOTICE_DAY = DAY - dt.timedelta(days=7)
 
 
 def _nothing_created():
@@ -147,7 +149,7 @@ def test_not_published_before_the_town_approved_it(territory, editor):
 
 def test_rejected_plan_goes_no_further(territory, editor):
     d = one_matter(village=territory.village_a, actor=editor)
-    d = services.decision_advance(actor=editor, decision=d, stage="announced", held_on=DAY)
+    d = services.decision_advance(actor=editor, decision=d, stage="announced", held_on=NOTICE_DAY)
     d = services.decision_vote(
         actor=editor,
         decision=d,
@@ -173,7 +175,7 @@ def test_villagers_meeting_needs_more_than_half(territory, editor):
         contribution="10",
         contributors=600,
     )
-    d = services.decision_advance(actor=editor, decision=d, stage="announced", held_on=DAY)
+    d = services.decision_advance(actor=editor, decision=d, stage="announced", held_on=NOTICE_DAY)
     with pytest.raises(DomainError) as exc:
         services.decision_vote(
             actor=editor,
@@ -242,8 +244,9 @@ def test_form_walks_the_template_and_the_village_page_shows_it(client, territory
     url = reverse("disclosure:decision_detail", args=[d.pk])
     page = client.get(url).content.decode()
     assert "6000.00" in page  # raised: 200 × 30
+    announced = (dt.date.today() - dt.timedelta(days=17)).isoformat()
+    assert client.post(url, {"held_on": announced}).status_code == 302  # announced
     day = (dt.date.today() - dt.timedelta(days=10)).isoformat()
-    assert client.post(url, {"held_on": day}).status_code == 302  # announced
     d.refresh_from_db()
     assert d.stage == DecisionStage.ANNOUNCED
     vote = {
