@@ -24,9 +24,11 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .choices import SubjectKind
 
@@ -68,6 +70,22 @@ def local_day(value, tz=None) -> dt.date:
     return value
 
 
+def site_gettext(message: str) -> str:
+    """The translation in the site's language: the ledger keeps its reasons in it, whoever
+    triggered the entry (a web request in English, a task or a command with no language)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _(message)
+
+
+# The daily norms a missed day names (fieldwork's keys).
+NORM_LABELS = {
+    "patrols": gettext_noop("patrols"),
+    "visit_kinds": gettext_noop("kinds of visit"),
+    "tasks": gettext_noop("tasks"),
+    "hours": gettext_noop("hours"),
+}
+
+
 class MemoGettext:
     """gettext with a memory, for the hundreds of thousands of hits of a replay."""
 
@@ -76,7 +94,7 @@ class MemoGettext:
 
     def __call__(self, message: str) -> str:
         if message not in self.done:
-            self.done[message] = _(message)
+            self.done[message] = site_gettext(message)
         return self.done[message]
 
 
@@ -94,11 +112,11 @@ def _with_village(hits: list[Hit], event, path, day, source_type, source_id, rea
 # ------------------------------------------------------------------ builders (plain values)
 
 
-def case_hits(event: str, case_id, number, path, person_id, day, tr=_) -> list[Hit]:
+def case_hits(event: str, case_id, number, path, person_id, day, tr=site_gettext) -> list[Hit]:
     reason = {
-        "case.closed_on_time": tr("Case %(n)s resolved on time and closed"),
-        "case.overdue": tr("Case %(n)s overdue"),
-        "case.unsatisfied": tr("Case %(n)s: unsatisfied return visit"),
+        "case.closed_on_time": tr(gettext_noop("Case %(n)s resolved on time and closed")),
+        "case.overdue": tr(gettext_noop("Case %(n)s overdue")),
+        "case.unsatisfied": tr(gettext_noop("Case %(n)s: unsatisfied return visit")),
     }[event] % {"n": number}
     hits = []
     if person_id:
@@ -106,17 +124,23 @@ def case_hits(event: str, case_id, number, path, person_id, day, tr=_) -> list[H
     return _with_village(hits, event, path, day, CASE, case_id, reason)
 
 
-def need_hits(event, need_id, member_id, member_path, day, description, tr=_) -> list[Hit]:
+def need_hits(
+    event, need_id, member_id, member_path, day, description, tr=site_gettext
+) -> list[Hit]:
     if not member_id:
         return []
-    label = tr("Need claimed") if event == "party.need.claimed" else tr("Need fulfilled")
+    label = (
+        tr(gettext_noop("Need claimed"))
+        if event == "party.need.claimed"
+        else tr(gettext_noop("Need fulfilled"))
+    )
     reason = f"{label}：{(description or '')[:60]}"
     return [Hit(event, M, member_id, member_path or "", day, NEED, need_id, reason)]
 
 
-def meeting_hits(meeting_id, org_id, org_path, day, topic, present, tr=_) -> list[Hit]:
+def meeting_hits(meeting_id, org_id, org_path, day, topic, present, tr=site_gettext) -> list[Hit]:
     """present: [(member id, member area path)]."""
-    label = tr("Organisation life")
+    label = tr(gettext_noop("Organisation life"))
     reason = f"{label}：{(topic or '')[:60]}"
     hits = [
         Hit("party.meeting.attended", M, mid, mpath or org_path, day, MEETING, meeting_id, reason)
@@ -126,25 +150,29 @@ def meeting_hits(meeting_id, org_id, org_path, day, topic, present, tr=_) -> lis
     return hits
 
 
-def patrol_hits(patrol_id, worker_id, path, day, tr=_) -> list[Hit]:
+def patrol_hits(patrol_id, worker_id, path, day, tr=site_gettext) -> list[Hit]:
     if not worker_id:
         return []
-    reason = tr("Patrol done on %(d)s") % {"d": day.isoformat()}
+    reason = tr(gettext_noop("Patrol done on %(d)s")) % {"d": day.isoformat()}
     return [Hit("fieldwork.patrol.finished", U, worker_id, path, day, PATROL, patrol_id, reason)]
 
 
-def visit_hits(visit_id, visitor_id, path, day, tr=_) -> list[Hit]:
+def visit_hits(visit_id, visitor_id, path, day, tr=site_gettext) -> list[Hit]:
     if not visitor_id:
         return []
-    reason = tr("Household visit on %(d)s") % {"d": day.isoformat()}
+    reason = tr(gettext_noop("Household visit on %(d)s")) % {"d": day.isoformat()}
     return [Hit("fieldwork.visit.recorded", U, visitor_id, path, day, VISIT, visit_id, reason)]
 
 
-def day_hits(report_id, worker_id, path, day, compliant, missing, tr=_) -> list[Hit]:
+def day_hits(report_id, worker_id, path, day, compliant, missing, tr=site_gettext) -> list[Hit]:
     if compliant is not False or not worker_id:
         return []
-    what = "、".join(str(k) for k in (missing or {})) if isinstance(missing, dict) else ""
-    reason = tr("Daily norm missed on %(d)s") % {"d": day.isoformat()}
+    what = (
+        "、".join(tr(NORM_LABELS.get(str(k), str(k))) for k in (missing or {}))
+        if isinstance(missing, dict)
+        else ""
+    )
+    reason = tr(gettext_noop("Daily norm missed on %(d)s")) % {"d": day.isoformat()}
     if what:
         reason = f"{reason}（{what}）"
     return [Hit("fieldwork.day.missed", U, worker_id, path, day, DAY_REPORT, report_id, reason)]
@@ -153,7 +181,9 @@ def day_hits(report_id, worker_id, path, day, compliant, missing, tr=_) -> list[
 def inspection_hits(inspection_id, path, day, expected, present) -> list[Hit]:
     if expected is None or present is None or present >= expected:
         return []
-    reason = _("Inspection on %(d)s: %(a)s of %(e)s people away from their post") % {
+    reason = site_gettext(
+        gettext_noop("Inspection on %(d)s: %(a)s of %(e)s people away from their post")
+    ) % {
         "d": day.isoformat(),
         "a": expected - present,
         "e": expected,
@@ -165,9 +195,9 @@ def inspection_hits(inspection_id, path, day, expected, present) -> list[Hit]:
 
 def problem_hits(event, problem_id, responsible_id, path, day, description) -> list[Hit]:
     label = (
-        _("Problem crossed off")
+        site_gettext(gettext_noop("Problem crossed off"))
         if event == "supervision.problem.crossed_off"
-        else _("Problem overdue")
+        else site_gettext(gettext_noop("Problem overdue"))
     )
     reason = f"{label}：{(description or '')[:60]}"
     hits = []

@@ -311,3 +311,32 @@ def test_bulk_write_path_is_exactly_once_too(world):
     assert max(by_month.values()) == Decimal("20")
     e = PointEntry.objects.order_by("day", "source_id").first()
     assert (e.year, e.quarter, e.month) == (2025, 1, 1)
+
+
+def test_automatic_reasons_are_kept_in_the_site_language(territory):
+    """An entry triggered from an English page (or a task with no language) still reads in
+    Chinese in the ledger, and a missed norm names the norms in words, not keys."""
+    from django.utils import translation
+
+    from wangge.testing.factories import user_with_post
+
+    worker = user_with_post(territory.grid_a1, "grid_worker")
+    report = SimpleNamespace(
+        pk=7,
+        worker_id=worker.pk,
+        area_path=territory.grid_a1.path,
+        day=dt.date(2025, 9, 29),
+        compliant=False,
+        missing={"tasks": 2, "hours": 3.5},
+    )
+    with translation.override("en"):
+        emit("fieldwork.patrol.finished", patrol=patrol(1, worker, territory.grid_a1), at=None)
+        emit("fieldwork.day.closed", report=report, at=None)
+    reasons = sorted(
+        PointEntry.objects.filter(subject_id=worker.pk).values_list("reason", flat=True)
+    )
+    assert any("完成巡查" in r for r in reasons), reasons
+    assert any("未达每日工作规范" in r and "工作任务" in r and "时长" in r for r in reasons), (
+        reasons
+    )
+    assert not any("tasks" in r or "Patrol" in r for r in reasons), reasons
