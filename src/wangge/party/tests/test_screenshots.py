@@ -85,11 +85,12 @@ def _data():
         actor=None, area=t.village_a, title="防汛值守", purpose="flood", starts_at=timezone.now()
     )
     organiser = user_with_post(t.town, Role.PARTY_ORGANISER, username="zuzhi")
-    return t, me, call, organiser, va, a1
+    team = s.team_create(actor=None, org=va, name="防汛突击队", kind="commando", members=[me])
+    return t, me, call, organiser, va, a1, team
 
 
 def test_party_pages_at_phone_size(live_server, transactional_db, browser):
-    t, me, call, organiser, va, a1 = _data()
+    t, me, call, organiser, va, a1, team = _data()
     SHOTS.mkdir(exist_ok=True)
     member_pages = [
         ("me", "/party/me/"),
@@ -104,6 +105,10 @@ def test_party_pages_at_phone_size(live_server, transactional_db, browser):
         ("meeting-new", f"/party/orgs/{a1.pk}/meetings/new/"),
         ("calls", "/party/calls/"),
         ("org", f"/party/orgs/{va.pk}/"),
+        ("teams", "/party/teams/"),
+        ("team-new", f"/party/teams/new/?org={va.pk}"),
+        ("team", f"/party/teams/{team.pk}/"),
+        ("team-members", f"/party/teams/{team.pk}/members/"),
     ]
     for username, pages in (("dangyuan", member_pages), ("zuzhi", staff_pages)):
         page = new_page(browser)
