@@ -117,7 +117,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
         "transaction_mode": "IMMEDIATE",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["TEST"] = (
         {"NAME": os.environ.get("WANGGE_TEST_SQLITE", "")}
         if os.environ.get("WANGGE_TEST_SQLITE")
