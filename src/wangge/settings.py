@@ -200,6 +200,8 @@ WANGGE_PERIODIC_TASKS = [
 WANGGE_ONE_MATTER_CAP_PER_PERSON = os.environ.get("WANGGE_ONE_MATTER_CAP_PER_PERSON", "20")
 WANGGE_ONE_MATTER_HOUSEHOLD_SIZE = int(os.environ.get("WANGGE_ONE_MATTER_HOUSEHOLD_SIZE", "4"))
 WANGGE_ONE_MATTER_LABOUR_DAYS = int(os.environ.get("WANGGE_ONE_MATTER_LABOUR_DAYS", "10"))
+# Days the plan is announced before the villagers' meeting may vote on it (提前公告).
+WANGGE_ONE_MATTER_NOTICE_DAYS = int(os.environ.get("WANGGE_ONE_MATTER_NOTICE_DAYS", "7"))
 # Behind a reverse proxy, the client address for the public forms' rate limits is taken from
 # X-Forwarded-For only when the request comes from one of these addresses (comma separated).
 WANGGE_TRUSTED_PROXIES = [
