@@ -47,10 +47,6 @@ def unsubscribe(name: str, func) -> None:
         _HANDLERS[name].remove(func)
 
 
-def handlers(name: str) -> list[Callable[..., Any]]:
-    return list(_HANDLERS.get(name, []))
-
-
 def emit(name: str, **payload: Any) -> None:
     """Run every handler of `name` now, in the caller's transaction. A handler's exception
     propagates: the service's transaction rolls back and nothing is half recorded."""

@@ -112,6 +112,13 @@ class RuleForm(forms.Form):
     description = forms.CharField(label=_("description"), max_length=300, required=False)
 
 
+def _share_field(label) -> forms.DecimalField:
+    """A bundled share 捆绑奖惩 in percent of the village's result."""
+    return forms.DecimalField(
+        label=label, max_digits=5, decimal_places=1, min_value=0, max_value=100
+    )
+
+
 class SettingsForm(forms.Form):
     base_score = forms.DecimalField(
         label=_("base score"), max_digits=6, decimal_places=1, min_value=0, max_value=1000
@@ -123,34 +130,10 @@ class SettingsForm(forms.Form):
         min_value=0,
         max_value=1000,
     )
-    share_stationed_cadre = forms.DecimalField(
-        label=_("share of a stationed cadre (%)"),
-        max_digits=5,
-        decimal_places=1,
-        min_value=0,
-        max_value=100,
-    )
-    share_secretary = forms.DecimalField(
-        label=_("share of the village secretary (%)"),
-        max_digits=5,
-        decimal_places=1,
-        min_value=0,
-        max_value=100,
-    )
-    share_town_grid_chief = forms.DecimalField(
-        label=_("share of the town grid chief (%)"),
-        max_digits=5,
-        decimal_places=1,
-        min_value=0,
-        max_value=100,
-    )
-    share_committee = forms.DecimalField(
-        label=_("share of a village committee member (%)"),
-        max_digits=5,
-        decimal_places=1,
-        min_value=0,
-        max_value=100,
-    )
+    share_stationed_cadre = _share_field(_("share of a stationed cadre (%)"))
+    share_secretary = _share_field(_("share of the village secretary (%)"))
+    share_town_grid_chief = _share_field(_("share of the town grid chief (%)"))
+    share_committee = _share_field(_("share of a village committee member (%)"))
 
 
 class BundleLinkForm(forms.Form):

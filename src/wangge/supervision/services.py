@@ -370,16 +370,12 @@ def problem_rectify(
     return problem
 
 
-def _require_other_supervisor(actor, problem: Problem) -> None:
-    _require_supervisor(actor, problem.area_path)
-
-
 @transaction.atomic
 def problem_verify(*, actor, problem: Problem, note: str = "", now=None) -> Problem:
     """Rectified → verified 已核查, by the supervisor."""
     now = _now(now)
     problem = _lock(problem)
-    _require_other_supervisor(actor, problem)
+    _require_supervisor(actor, problem.area_path)
     _require_state(
         problem,
         (ProblemState.RECTIFIED,),
@@ -406,7 +402,7 @@ def problem_reject(*, actor, problem: Problem, reason: str, now=None) -> Problem
     """Rectified → open again: the supervisor found the rectification not done, with why."""
     now = _now(now)
     problem = _lock(problem)
-    _require_other_supervisor(actor, problem)
+    _require_supervisor(actor, problem.area_path)
     _require_state(
         problem,
         (ProblemState.RECTIFIED,),
@@ -428,7 +424,7 @@ def problem_cross_off(*, actor, problem: Problem, note: str = "", now=None) -> P
     """Verified → crossed off 销号: the problem leaves the list."""
     now = _now(now)
     problem = _lock(problem)
-    _require_other_supervisor(actor, problem)
+    _require_supervisor(actor, problem.area_path)
     _require_state(
         problem,
         (ProblemState.VERIFIED,),
