@@ -9,6 +9,7 @@ import io
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
@@ -189,7 +190,7 @@ def test_supervisor_records_an_inspection_on_the_phone(live_server, transactiona
     page.reload()
     page.fill("textarea[name=description]", "值班表未上墙公示。")
     page.select_option("select[name=responsible]", str(chief_b.pk))
-    page.fill("input[name=deadline]", (dt.date.today() + dt.timedelta(days=5)).isoformat())
+    page.fill("input[name=deadline]", (timezone.localdate() + dt.timedelta(days=5)).isoformat())
     page.locator("main form button[type=submit]").click()
     expect(page.locator("ul.list")).to_contain_text("值班表未上墙公示")
     page.screenshot(path=SHOTS / "inspection-02-problem-phone.png", full_page=True)

@@ -5,6 +5,7 @@ never shown, and the questioner's phone number never appears in full."""
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from wangge.testing.browser import SHOTS, new_page
@@ -57,15 +58,15 @@ def test_villager_reads_asks_and_sees_the_answer(live_server, transactional_db, 
         village=t.village_a,
         kind="finance",
         question="村集体鱼塘承包费收了多少？什么时候在公开栏公布？",
-        raised_on=dt.date.today() - dt.timedelta(days=5),
+        raised_on=timezone.localdate() - dt.timedelta(days=5),
         responsible="村报账员李会计",
-        deadline=dt.date.today() + dt.timedelta(days=10),
+        deadline=timezone.localdate() + dt.timedelta(days=10),
     )
     services.decision_create(
         actor=editor,
         village=t.village_a,
         title="集体鱼塘发包（未表决）",
-        held_on=dt.date.today() - dt.timedelta(days=2),
+        held_on=timezone.localdate() - dt.timedelta(days=2),
     )
 
     # Scanning the poster's QR code opens the village page.
@@ -125,7 +126,7 @@ def test_villager_reads_asks_and_sees_the_answer(live_server, transactional_db, 
 
 def _one_matter_published(services, village, editor):
     """A 一事一议 road project that went the whole way to the published plan."""
-    day = dt.date.today() - dt.timedelta(days=30)
+    day = timezone.localdate() - dt.timedelta(days=30)
     d = services.one_matter_create(
         actor=editor,
         village=village,

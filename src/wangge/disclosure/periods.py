@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.core.errors import DomainError
@@ -83,7 +84,7 @@ def parse(value: str, *, field: str = "period") -> Period:
 
 
 def current(kind: str, today: dt.date | None = None) -> Period:
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     if kind == PeriodKind.MONTHLY:
         return Period(today.year, kind, today.month)
     if kind == PeriodKind.QUARTERLY:

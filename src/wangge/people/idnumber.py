@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
@@ -69,7 +70,7 @@ def parse(value: str, *, field: str = "id_number") -> IdInfo:
     # number was issued, which may postdate the birth year, so stdnum's dated check is too strict.
     if number[:2] not in _provinces():
         raise InvalidIdNumber(_("The ID number starts with an unknown region code."), field=field)
-    if birth > dt.date.today():
+    if birth > timezone.localdate():
         raise InvalidIdNumber(_("The ID number contains a birth date in the future."), field=field)
     gender = "M" if int(number[16]) % 2 == 1 else "F"
     return IdInfo(number=number, birth_date=birth, gender=gender)

@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 
 import factory
+from django.utils import timezone
 
 from wangge.accounts.models import Post, User
 from wangge.areas.models import Area
@@ -80,7 +81,7 @@ class PostFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     role = "grid_worker"
-    start_date = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=30))
+    start_date = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=30))
 
 
 def user_with_post(area: Area, role: str, **kwargs) -> User:

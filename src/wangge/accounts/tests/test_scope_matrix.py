@@ -20,6 +20,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+from django.utils import timezone
 
 from wangge.accounts.choices import ROLE_CAPABILITIES, ROLE_LEVELS, Capability, Role
 from wangge.accounts.models import Post
@@ -207,7 +208,7 @@ def test_a_user_without_a_post_sees_nothing(world):
 @pytest.mark.parametrize("role", [Role.COUNTY_ADMIN, Role.VILLAGE_GRID_CHIEF, Role.GRID_WORKER])
 def test_an_ended_post_grants_nothing(world, role):
     user = UserFactory()
-    today = dt.date.today()
+    today = timezone.localdate()
     PostFactory(
         user=user,
         area=world.area_for_level(ROLE_LEVELS[role][0]),
@@ -224,7 +225,7 @@ def test_a_post_starting_tomorrow_grants_nothing_yet(world):
         user=user,
         area=world.territory.county,
         role=Role.COUNTY_ADMIN,
-        start_date=dt.date.today() + dt.timedelta(days=1),
+        start_date=timezone.localdate() + dt.timedelta(days=1),
     )
     _sees_nothing(user, world)
 

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from wangge.disclosure.models import DisclosureItem
 from wangge.testing.factories import user_with_post
@@ -40,4 +41,4 @@ def quarterly_item(db):
 
 @pytest.fixture
 def yesterday():
-    return dt.date.today() - dt.timedelta(days=1)
+    return timezone.localdate() - dt.timedelta(days=1)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from wangge.disclosure import services
 
 
@@ -16,7 +18,7 @@ def published(*, village, item, period, editor, reviewer, body="本月收支情�
 
 
 def reviewed_decision(*, village, actor, title="修建村道", **kwargs):
-    day = dt.date.today() - dt.timedelta(days=10)
+    day = timezone.localdate() - dt.timedelta(days=10)
     d = services.decision_create(actor=actor, village=village, title=title, held_on=day, **kwargs)
     d = services.decision_advance(
         actor=actor, decision=d, stage="discussed", held_on=day + dt.timedelta(days=1)
@@ -31,7 +33,7 @@ def passed_decision(*, village, actor, **kwargs):
     return services.decision_vote(
         actor=actor,
         decision=d,
-        held_on=dt.date.today() - dt.timedelta(days=5),
+        held_on=timezone.localdate() - dt.timedelta(days=5),
         representatives_total=30,
         attendance=25,
         votes_for=20,
@@ -51,7 +53,7 @@ def one_matter(*, village, actor, days_ago=20, **kwargs):
         "contribution": "30",
         "contributors": 200,
         "voting_body": "households",
-        "held_on": dt.date.today() - dt.timedelta(days=days_ago),
+        "held_on": timezone.localdate() - dt.timedelta(days=days_ago),
     }
     values.update(kwargs)
     return services.one_matter_create(actor=actor, village=village, **values)
@@ -63,12 +65,12 @@ def one_matter_passed(*, village, actor, **kwargs):
         actor=actor,
         decision=d,
         stage="announced",
-        held_on=dt.date.today() - dt.timedelta(days=15),
+        held_on=timezone.localdate() - dt.timedelta(days=15),
     )
     return services.decision_vote(
         actor=actor,
         decision=d,
-        held_on=dt.date.today() - dt.timedelta(days=8),
+        held_on=timezone.localdate() - dt.timedelta(days=8),
         representatives_total=200,
         attendance=150,
         votes_for=120,

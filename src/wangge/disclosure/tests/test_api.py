@@ -1,6 +1,5 @@
-import datetime as dt
-
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from wangge.disclosure import services
@@ -69,7 +68,7 @@ def test_vote_refused_over_api(api, territory, editor):
     r = api.post(
         f"/api/disclosure/decisions/{d.pk}/vote/",
         {
-            "held_on": dt.date.today().isoformat(),
+            "held_on": timezone.localdate().isoformat(),
             "representatives_total": 30,
             "attendance": 10,
             "votes_for": 10,

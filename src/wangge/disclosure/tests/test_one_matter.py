@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from wangge.core.errors import DomainError, TransitionNotAllowed
@@ -19,7 +20,7 @@ from wangge.disclosure.tests.helpers import one_matter, one_matter_passed
 
 pytestmark = pytest.mark.django_db
 
-DAY = dt.date.today() - dt.timedelta(days=1)
+DAY = timezone.localdate() - dt.timedelta(days=1)
 # announced at least 7 days (WANGGE_ONE_MATTER_NOTICE_DAYS) before the meeting on DAY
 NOTICE_DAY = DAY - dt.timedelta(days=7)
 
@@ -228,7 +229,7 @@ def _form(territory, **kwargs):
         "exemptions": "特困供养户免筹",
         "voting_body": "households",
         "majority_rule": "simple_present",
-        "held_on": (dt.date.today() - dt.timedelta(days=20)).isoformat(),
+        "held_on": (timezone.localdate() - dt.timedelta(days=20)).isoformat(),
     }
     data.update(kwargs)
     return data
@@ -244,9 +245,9 @@ def test_form_walks_the_template_and_the_village_page_shows_it(client, territory
     url = reverse("disclosure:decision_detail", args=[d.pk])
     page = client.get(url).content.decode()
     assert "6000.00" in page  # raised: 200 × 30
-    announced = (dt.date.today() - dt.timedelta(days=17)).isoformat()
+    announced = (timezone.localdate() - dt.timedelta(days=17)).isoformat()
     assert client.post(url, {"held_on": announced}).status_code == 302  # announced
-    day = (dt.date.today() - dt.timedelta(days=10)).isoformat()
+    day = (timezone.localdate() - dt.timedelta(days=10)).isoformat()
     d.refresh_from_db()
     assert d.stage == DecisionStage.ANNOUNCED
     vote = {

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from wangge.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
@@ -21,7 +22,7 @@ from wangge.disclosure.tests.helpers import (
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 REASON = "每户筹资60元超出群众承受能力，筹资额不合理"
 
 

@@ -2,6 +2,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 from openpyxl import Workbook
 
 from wangge.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
@@ -277,7 +278,7 @@ def _vote(decision, actor, **kw):
         "votes_for": 20,
         "votes_against": 3,
         "votes_abstain": 2,
-        "held_on": dt.date.today(),
+        "held_on": timezone.localdate(),
     }
     args.update(kw)
     return services.decision_vote(actor=actor, decision=decision, **args)

@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from wangge.disclosure import services
 from wangge.disclosure.choices import DecisionStage, DisclosureStatus
@@ -172,7 +173,7 @@ def test_statistics(client, territory, editor, reviewer, town_admin, monthly_ite
     services.decision_vote(
         actor=editor,
         decision=d,
-        held_on=dt.date.today(),
+        held_on=timezone.localdate(),
         representatives_total=10,
         attendance=9,
         votes_for=9,
@@ -183,15 +184,15 @@ def test_statistics(client, territory, editor, reviewer, town_admin, monthly_ite
         village=territory.village_a,
         kind="party",
         question="?",
-        raised_on=dt.date.today(),
+        raised_on=timezone.localdate(),
         responsible="张",
-        deadline=dt.date.today(),
+        deadline=timezone.localdate(),
     )
     services.issue_rectify(actor=editor, issue=i, rectification="done")
     services.issue_cross_off(actor=editor, issue=i)
     from wangge.disclosure import selectors
 
-    period = str(dt.date.today().year)
+    period = str(timezone.localdate().year)
     rows, total = selectors.statistics(user=town_admin, town=territory.town, period=period)
     a = next(r for r in rows if r.village == territory.village_a)
     assert (a.questions, a.answered, a.askers, a.decisions, a.issues_crossed_off) == (
@@ -209,7 +210,7 @@ def test_statistics(client, territory, editor, reviewer, town_admin, monthly_ite
 
 def test_decision_stage_forms(client, territory, editor):
     client.force_login(editor)
-    day = (dt.date.today() - dt.timedelta(days=3)).isoformat()
+    day = (timezone.localdate() - dt.timedelta(days=3)).isoformat()
     r = client.post(
         reverse("disclosure:decision_create"),
         {
@@ -263,7 +264,7 @@ def test_decision_of_other_village_404(client, territory, editor, editor_b):
     client.force_login(editor_b)
     url = reverse("disclosure:decision_detail", args=[d.pk])
     assert client.get(url).status_code == 404
-    assert client.post(url, {"held_on": dt.date.today().isoformat()}).status_code == 404
+    assert client.post(url, {"held_on": timezone.localdate().isoformat()}).status_code == 404
 
 
 def test_answer_question_view(client, territory, editor, editor_b):
@@ -288,10 +289,10 @@ def test_issue_views(client, territory, editor):
             "village": territory.village_a.pk,
             "kind": "finance",
             "source": "dialogue",
-            "raised_on": dt.date.today().isoformat(),
+            "raised_on": timezone.localdate().isoformat(),
             "question": "账目",
             "responsible": "会计",
-            "deadline": (dt.date.today() + dt.timedelta(days=7)).isoformat(),
+            "deadline": (timezone.localdate() + dt.timedelta(days=7)).isoformat(),
         },
     )
     assert r.status_code == 302
