@@ -1,12 +1,75 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Role, Weekday
+
+POSTS_GENERATION = "accounts.posts"
+# Who may take a case (posts, leave, duty hours, active users): cases.routing keeps it in memory.
+ROSTER_GENERATION = "accounts.roster"
+
+
+def roster_changed() -> None:
+    """Every process forgets who may take cases (cases.routing.Roster)."""
+    from wangge.core import generations
+
+    generations.changed(ROSTER_GENERATION)
+
+
+USERS_GENERATION = "accounts.users"
+
+
+def users_changed() -> None:
+    """Every process forgets the users it keeps for API tokens (core.rest) and its roster:
+    a user deactivated, a token revoked."""
+    from wangge.core import generations
+
+    generations.changed(USERS_GENERATION)
+    roster_changed()
+
+
+def posts_changed() -> None:
+    """Every process forgets the posts it keeps per user (accounts.selectors.active_posts)
+    and its roster: called, in the writing transaction, by every write of posts, whatever its
+    way (instance or queryset), and by the area services that move or rename areas."""
+    from wangge.core import generations
+
+    generations.changed(POSTS_GENERATION)
+    roster_changed()
+
+
+class _Tracked(models.QuerySet):
+    """A queryset whose bulk writes (which send no signals) announce the change themselves."""
+
+    changed = staticmethod(roster_changed)
+
+    def update(self, **kwargs):
+        self.changed()
+        return super().update(**kwargs)
+
+    def delete(self):
+        self.changed()
+        return super().delete()
+
+    def bulk_create(self, *args, **kwargs):
+        self.changed()
+        return super().bulk_create(*args, **kwargs)
+
+    def bulk_update(self, *args, **kwargs):
+        self.changed()
+        return super().bulk_update(*args, **kwargs)
+
+
+class _UserQuerySet(_Tracked):
+    changed = staticmethod(users_changed)
+
+
+class TrackedUserManager(UserManager.from_queryset(_UserQuerySet)):
+    """Django's user manager; its bulk writes announce a change of the roster."""
 
 
 class User(AbstractUser):
@@ -14,6 +77,8 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+
+    objects = TrackedUserManager()
 
     class Meta:
         verbose_name = _("user")
@@ -45,7 +110,9 @@ class Department(models.Model):
         return self.name
 
 
-class PostQuerySet(models.QuerySet):
+class PostQuerySet(_Tracked):
+    changed = staticmethod(posts_changed)
+
     def active(self, on=None):
         from django.utils import timezone
 
@@ -116,6 +183,8 @@ class DutyHours(models.Model):
     start = models.TimeField(_("start"))
     end = models.TimeField(_("end"))
 
+    objects = _Tracked.as_manager()
+
     class Meta:
         verbose_name = _("duty hours")
         verbose_name_plural = _("duty hours")
@@ -140,6 +209,8 @@ class Leave(models.Model):
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = _Tracked.as_manager()
+
     class Meta:
         verbose_name = _("leave")
         verbose_name_plural = _("leaves")
@@ -150,3 +221,48 @@ class Leave(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.start:%Y-%m-%d}–{self.end:%Y-%m-%d}"
+
+
+def _posts_changed(sender, **kwargs):
+    if not kwargs.get("raw"):
+        posts_changed()
+
+
+# The posts are kept with their areas and departments: a renamed area is a change of them.
+for _model in (Post, Department, "areas.Area"):
+    for _signal in (models.signals.post_save, models.signals.post_delete):
+        _signal.connect(
+            _posts_changed,
+            sender=_model,
+            dispatch_uid=f"accounts_posts_changed_{_model}_{_signal is models.signals.post_save}",
+        )
+
+
+def _roster_changed(sender, **kwargs):
+    if not kwargs.get("raw"):
+        roster_changed()
+
+
+def _users_changed(sender, **kwargs):
+    if kwargs.get("raw"):
+        return
+    if kwargs.get("update_fields") and set(kwargs["update_fields"]) <= {"last_login"}:
+        return  # a login changes nobody's rights or availability
+    users_changed()
+
+
+for _model in (User, "authtoken.Token"):
+    for _signal in (models.signals.post_save, models.signals.post_delete):
+        _signal.connect(
+            _users_changed,
+            sender=_model,
+            dispatch_uid=f"accounts_users_changed_{_model}_{_signal is models.signals.post_save}",
+        )
+
+for _model in (Leave, DutyHours):
+    for _signal in (models.signals.post_save, models.signals.post_delete):
+        _signal.connect(
+            _roster_changed,
+            sender=_model,
+            dispatch_uid=f"accounts_roster_changed_{_model}_{_signal is models.signals.post_save}",
+        )

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from wangge.core import generations
+
 from .choices import GRID_WORKER_ROLES, ROLE_CAPABILITIES
-from .models import Leave, Post, User
+from .models import POSTS_GENERATION, Leave, Post, User
 
 
 @dataclass(frozen=True)
@@ -47,13 +49,30 @@ def _minimal(paths) -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
+def _posts_by_user(_token: str) -> dict:
+    return {}
+
+
 def active_posts(user) -> list[Post]:
-    """The user's active posts with their areas, cached on the user object for the request."""
+    """The user's active posts with their areas: read once per user and day into this
+    process's memory (core.generations; every write of a post, and every move of an area,
+    starts afresh), and kept on the user object for the request. Every page and API call
+    asks (the menu, the scope of every list), so it must not cost a query each time."""
     if not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, "_wangge_posts", None)
     if cached is None:
-        cached = list(Post.objects.active().filter(user=user).select_related("area", "department"))
+        day = timezone.localdate()
+        table = generations.cached(POSTS_GENERATION, _posts_by_user)
+        posts = table.get((user.pk, day))
+        if posts is None:
+            posts = list(
+                Post.objects.active(day).filter(user=user).select_related("area", "department")
+            )
+            if len(table) >= 20_000:  # a day's worth of users; yesterday's go first
+                table.clear()
+            table[(user.pk, day)] = posts
+        cached = list(posts)
         user._wangge_posts = cached
     return cached
 

@@ -1,27 +1,25 @@
 """Point → grid lookup over the grids' GeoJSON boundaries with a shapely STRtree.
 
-The index is built once per process and rebuilt when the boundaries change (a version token
-kept in the cache is replaced by every service that edits a boundary or moves an area).
+The index is built once per process and rebuilt when the boundaries change: every service
+that edits a boundary or moves an area records a new generation of "areas.geo" in its
+transaction (core.generations), which every process sees within a second of the commit.
 """
 
 from __future__ import annotations
 
-import threading
-import uuid
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from shapely.geometry import shape
 
+from wangge.core import generations
 from wangge.core.errors import DomainError
 
 from .choices import AreaLevel
 
-VERSION_KEY = "areas:geo:version"
-_lock = threading.Lock()
+GENERATION = "areas.geo"
 
 
 class PointOutsideGrids(DomainError):
@@ -29,18 +27,8 @@ class PointOutsideGrids(DomainError):
 
 
 def bump_version() -> None:
-    """Tell every process that the boundaries changed. The version is a random token, not a
-    counter, so that a flushed cache (which loses the key) can never bring back a version an
-    old index was built at."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
-
-
-def current_version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-        version = cache.get(VERSION_KEY)
-    return version
+    """Tell every process that the boundaries changed (in the caller's transaction)."""
+    generations.changed(GENERATION)
 
 
 def parse_geometry(geojson) -> shapely.Geometry:
@@ -77,6 +65,9 @@ class GridIndex:
     geoms: list
     area_ids: np.ndarray
     levels: list
+    # id → path of every indexed area, as of the build: what an intake needs to check scope
+    # and to file the report without reading the areas again.
+    paths: dict
 
     @classmethod
     def build(cls, version: str) -> GridIndex:
@@ -87,10 +78,10 @@ class GridIndex:
                 level__in=[AreaLevel.GRID, AreaLevel.MICROGRID],
                 is_active=True,
                 boundary__isnull=False,
-            ).values_list("id", "level", "boundary")
+            ).values_list("id", "level", "boundary", "path")
         )
-        geoms, ids, levels = [], [], []
-        for area_id, level, boundary in rows:
+        geoms, ids, levels, paths = [], [], [], []
+        for area_id, level, boundary, path in rows:
             try:
                 geom = shape(boundary)
             except Exception:  # noqa: BLE001 - a broken stored boundary must not stop lookups
@@ -101,8 +92,10 @@ class GridIndex:
             geoms.append(geom)
             ids.append(area_id)
             levels.append(level)
+            paths.append(path)
         tree = shapely.STRtree(geoms) if geoms else None
-        return cls(version, tree, geoms, np.array(ids, dtype=np.int64), levels)
+        paths_by_id = dict(zip(ids, paths, strict=True))
+        return cls(version, tree, geoms, np.array(ids, dtype=np.int64), levels, paths_by_id)
 
     def lookup(self, lat: float, lng: float) -> tuple[int | None, int | None]:
         """Return (grid id, micro-grid id) containing the point; None where there is none."""
@@ -133,17 +126,52 @@ class GridIndex:
         return out
 
 
-_index: GridIndex | None = None
-
-
 def get_index(*, rebuild: bool = False) -> GridIndex:
-    global _index
-    version = current_version()
-    if rebuild or _index is None or _index.version != version:
-        with _lock:
-            if rebuild or _index is None or _index.version != version:
-                _index = GridIndex.build(version)
-    return _index
+    if rebuild:
+        generations.forget(GENERATION)
+    return generations.cached(GENERATION, GridIndex.build)
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a point falls: the grid, and the micro-grid inside it when there is one."""
+
+    grid_id: int
+    grid_path: str
+    micro_id: int | None
+    micro_path: str | None
+
+    @property
+    def area_id(self) -> int:
+        return self.micro_id or self.grid_id
+
+    @property
+    def area_path(self) -> str:
+        return self.micro_path or self.grid_path
+
+
+def locate(lat, lng) -> Located:
+    """The grid (and micro-grid) containing the point from the index alone, no query; raise
+    PointOutsideGrids when it is outside every grid. The areas are as of the index's build
+    (at most a second behind another process's change): callers that store the ids check
+    them on write (foreign keys), callers that need the rows use locate_point."""
+    lat_f, lng_f = validate_point(lat, lng)
+    index = get_index()
+    grid_id, micro_id = index.lookup(lat_f, lng_f)
+    if grid_id is None:
+        raise _outside(lat_f, lng_f)
+    micro_path = index.paths.get(micro_id) if micro_id else None
+    if micro_path is not None and not micro_path.startswith(index.paths[grid_id]):
+        micro_id = micro_path = None  # a micro-grid of a neighbouring grid on the border
+    return Located(grid_id, index.paths[grid_id], micro_id, micro_path)
+
+
+def _outside(lat_f: float, lng_f: float) -> PointOutsideGrids:
+    return PointOutsideGrids(
+        _("The location (%(lat).6f, %(lng).6f) is outside every grid. Choose the grid by hand.")
+        % {"lat": lat_f, "lng": lng_f},
+        field="location",
+    )
 
 
 def locate_point(lat, lng):
@@ -160,9 +188,8 @@ def locate_point(lat, lng):
             break
         found = Area.objects.in_bulk([i for i in (grid_id, micro_id) if i])
         if grid_id in found:
-            return found[grid_id], found.get(micro_id)
-    raise PointOutsideGrids(
-        _("The location (%(lat).6f, %(lng).6f) is outside every grid. Choose the grid by hand.")
-        % {"lat": lat_f, "lng": lng_f},
-        field="location",
-    )
+            grid, micro = found[grid_id], found.get(micro_id)
+            if micro is not None and micro.parent_id != grid.pk:
+                micro = None  # a micro-grid of a neighbouring grid on the border
+            return grid, micro
+    raise _outside(lat_f, lng_f)

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from wangge.accounts.models import posts_changed
 from wangge.core.audit import audit
 from wangge.core.errors import DomainError, PermissionDenied
 from wangge.core.paths import rewrite_path_prefix
@@ -146,7 +147,7 @@ def area_create(
     )
     audit(actor=actor, verb="area.create", obj=area, data={"code": code, "level": level})
     if area.boundary:
-        transaction.on_commit(geo.bump_version)
+        geo.bump_version()
     return area
 
 
@@ -192,7 +193,7 @@ def area_update(
             area.centroid_lat = area.centroid_lng = None
         _set_boundary(area, boundary)
         changes["boundary"] = True
-        transaction.on_commit(geo.bump_version)
+        geo.bump_version()
     area.save()
     AreaChange.objects.create(
         area=area,
@@ -313,7 +314,8 @@ def area_move(*, actor, area: Area, new_parent: Area, note: str = "") -> Area:
         obj=area,
         data={"from": getattr(old_parent, "code", None), "to": new_parent.code},
     )
-    transaction.on_commit(geo.bump_version)
+    posts_changed()  # the posts under the subtree are kept with their areas' paths
+    geo.bump_version()
     return area
 
 
@@ -373,6 +375,6 @@ def area_deactivate(*, actor, area: Area, note: str = "") -> Area:
         actor=actor if getattr(actor, "pk", None) else None,
     )
     audit(actor=actor, verb="area.deactivate", obj=area)
-    transaction.on_commit(geo.bump_version)
+    geo.bump_version()
     area.refresh_from_db()
     return area

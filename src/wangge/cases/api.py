@@ -4,6 +4,8 @@ Reads go through selectors.cases_for_user, writes through the services."""
 
 from __future__ import annotations
 
+import copy
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
@@ -28,6 +30,7 @@ from .choices import (
     CaseState,
     Level,
     NotificationVerb,
+    ReceiptStatus,
     Satisfaction,
     Source,
     Urgency,
@@ -38,7 +41,7 @@ from .filters import CaseFilter
 from .kpis import kpi_report
 from .models import Case, CaseAction, CaseAttachment, Notification
 from .public import role_label
-from .selectors import cases_for_user, notifications_for_user
+from .selectors import cases_for_user, notifications_for_user, receipt_for_user
 
 STAFF_SOURCES = [s for s in Source.values if s not in (Source.QR, Source.OPEN311)]
 
@@ -202,7 +205,22 @@ def detail_data(case: Case) -> dict:
     return _detail_serializer.to_representation(case)
 
 
-class CaseCreateSerializer(serializers.Serializer):
+class BoundOnceMixin:
+    """Fields built once per process: DRF deep-copies every declared field for every instance
+    (running each field's __init__ again, querysets and choices included), which costs more
+    than checking a report. These serializers' fields keep no state between validations, so
+    each instance binds shallow copies of one set."""
+
+    def get_fields(self):
+        cls = type(self)
+        template = cls.__dict__.get("_bound_once_fields")
+        if template is None:
+            template = super().get_fields()
+            cls._bound_once_fields = template
+        return {name: copy.copy(f) for name, f in template.items()}
+
+
+class CaseCreateSerializer(BoundOnceMixin, serializers.Serializer):
     source = enum_field([(v, v) for v in STAFF_SOURCES], default=Source.API)
     category = serializers.CharField(max_length=40, required=False, allow_blank=True)
     urgency = enum_field(Urgency.choices, required=False)
@@ -220,6 +238,45 @@ class CaseCreateSerializer(serializers.Serializer):
     reporter_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     reporter_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     photos = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+class ReceiptSerializer(serializers.Serializer):
+    """A receipt 受理回执: the answer to a report acknowledged before it is routed."""
+
+    tracking_code = serializers.CharField(read_only=True)
+    status = enum_field(ReceiptStatus.choices, read_only=True)
+    status_display = serializers.CharField(read_only=True)
+    received_at = serializers.DateTimeField(read_only=True)
+    case = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The case's id once it is taken in."
+    )
+    number = serializers.CharField(read_only=True, allow_null=True)
+    url = serializers.CharField(read_only=True, help_text="This receipt (GET it for news).")
+    progress_url = serializers.CharField(
+        read_only=True, help_text="The public progress board 流程看板 of the report."
+    )
+    error = serializers.CharField(read_only=True)
+
+
+def receipt_data(receipt, case=None) -> dict:
+    code = receipt.tracking_code
+    return {
+        "tracking_code": code,
+        "status": receipt.status,
+        "status_display": str(ReceiptStatus(receipt.status).label),
+        "received_at": serializers.DateTimeField().to_representation(receipt.received_at),
+        "case": case.pk if case is not None else None,
+        "number": case.number if case is not None else None,
+        "url": f"/api/cases/receipts/{code}/",
+        "progress_url": f"/t/{code}",
+        "error": receipt.error if receipt.status == ReceiptStatus.FAILED else "",
+    }
+
+
+def wants_async(request) -> bool:
+    """RFC 7240 `Prefer: respond-async`: acknowledge now, route in the background."""
+    prefer = request.headers.get("Prefer", "")
+    return any(p.strip().lower() == "respond-async" for p in prefer.split(","))
 
 
 class NoteSerializer(serializers.Serializer):
@@ -286,6 +343,14 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     "case created the first time (200) instead of a second case; the same key with another "
     "body answers 400 idempotency_conflict.",
 )
+PREFER_HEADER = OpenApiParameter(
+    "Prefer",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="`respond-async` (RFC 7240): the report is checked, located and acknowledged "
+    "at once with 202 and a receipt (tracking code, status URL); the intake worker routes it "
+    "into a case a moment later. Without it the case is made before the answer (201).",
+)
 
 
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -321,15 +386,15 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(
         request=CaseCreateSerializer,
-        responses={201: CaseDetailSerializer, 200: CaseDetailSerializer},
-        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: CaseDetailSerializer, 200: CaseDetailSerializer, 202: ReceiptSerializer},
+        parameters=[IDEMPOTENCY_HEADER, PREFER_HEADER],
     )
     def create(self, request, *args, **kwargs):
         s = CaseCreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         d = s.validated_data
         photos = d.get("photos") or request.FILES.getlist("photos")
-        case = services.case_report(
+        report = dict(
             actor=request.user,
             source=d.get("source", Source.API),
             description=d["description"],
@@ -347,6 +412,18 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             idempotency_client=f"user:{request.user.pk}",
             idempotency_key=request.headers.get("Idempotency-Key", ""),
         )
+        if wants_async(request):
+            receipt = services.case_receive(**report)
+            case = None
+            if receipt.replayed and receipt.status == ReceiptStatus.DONE:
+                case = Case.objects.filter(tracking_code=receipt.tracking_code).first()
+            data = receipt_data(receipt, case)
+            return Response(
+                data,
+                status=status.HTTP_202_ACCEPTED,
+                headers={"Location": data["url"], "Preference-Applied": "respond-async"},
+            )
+        case = services.case_report(**report)
         if getattr(case, "replayed", False):
             return self._detail(case, status.HTTP_200_OK)
         # A new case comes back from the service with everything its detail shows (category,
@@ -489,6 +566,17 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 "ranking": ranking,
             }
         )
+
+    @extend_schema(request=None, responses=ReceiptSerializer)
+    @action(
+        detail=False, methods=["get"], url_path=r"receipts/(?P<tracking_code>[A-Za-z0-9_-]{1,64})"
+    )
+    def receipt(self, request, tracking_code=None):
+        """A receipt 受理回执 of a report acknowledged with `Prefer: respond-async`: pending,
+        then done with the case's id and number (or failed, with the reason). Seen by whoever
+        sent it and by anyone who may see its case."""
+        receipt, case = receipt_for_user(user=request.user, tracking_code=tracking_code)
+        return Response(receipt_data(receipt, case))
 
     @extend_schema(request=NoteSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"])

@@ -89,6 +89,14 @@ class Verb(models.TextChoices):
     WARN = "warn", _("deadline warning")
 
 
+class ReceiptStatus(models.TextChoices):
+    """Where an acknowledged report 受理回执 stands on its way into the case loop."""
+
+    PENDING = "pending", _("received, being assigned")
+    DONE = "done", _("taken into the case loop")
+    FAILED = "failed", _("could not be taken in (see the error; retried by an administrator)")
+
+
 class AttachmentKind(models.TextChoices):
     JPEG = "image/jpeg", "JPEG"
     PNG = "image/png", "PNG"

@@ -9,6 +9,7 @@ wall-clock hours. The yellow warning comes at 80% of the resolution time, red wh
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -27,6 +28,7 @@ YELLOW_FRACTION = Decimal("0.8")
 _MAX_DAYS = 3660
 
 
+@functools.lru_cache(maxsize=4096)
 def is_workday(day: dt.date) -> bool:
     try:
         return chinese_calendar.is_workday(day)
@@ -41,13 +43,14 @@ def _aware(day: dt.date, t: dt.time) -> dt.datetime:
 def add_working_hours(start: dt.datetime, hours) -> dt.datetime:
     """The moment when `hours` working hours have passed after `start`."""
     remaining = dt.timedelta(hours=float(hours))
-    local = timezone.localtime(start)
+    tz = timezone.get_current_timezone()
+    local = start.astimezone(tz)
     day = local.date()
     for _ in range(_MAX_DAYS):
         if is_workday(day):
             for begin, end in WORKING_PERIODS:
-                period_end = _aware(day, end)
-                s = max(_aware(day, begin), local)
+                period_end = dt.datetime.combine(day, end, tzinfo=tz)
+                s = max(dt.datetime.combine(day, begin, tzinfo=tz), local)
                 if s >= period_end:
                     continue
                 available = period_end - s
@@ -62,14 +65,15 @@ def working_hours_between(start: dt.datetime, end: dt.datetime) -> float:
     """Working hours between two moments (0 when end is before start)."""
     if end <= start:
         return 0.0
+    tz = timezone.get_current_timezone()
     total = dt.timedelta()
-    day = timezone.localtime(start).date()
-    last = timezone.localtime(end).date()
+    day = start.astimezone(tz).date()
+    last = end.astimezone(tz).date()
     while day <= last:
         if is_workday(day):
             for begin, stop in WORKING_PERIODS:
-                s = max(_aware(day, begin), start)
-                e = min(_aware(day, stop), end)
+                s = max(dt.datetime.combine(day, begin, tzinfo=tz), start)
+                e = min(dt.datetime.combine(day, stop, tzinfo=tz), end)
                 if e > s:
                     total += e - s
         day += dt.timedelta(days=1)

@@ -11,6 +11,7 @@ from .choices import (
     CaseState,
     Level,
     NotificationVerb,
+    ReceiptStatus,
     Satisfaction,
     Source,
     Urgency,
@@ -156,7 +157,8 @@ class Case(models.Model):
         "areas.Area", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="grid_cases"
     )
     # Copy of area.path for one-table subtree scans; rewritten when the tree is restructured.
-    area_path = models.CharField(max_length=64, db_index=True, editable=False)
+    # Indexed through (area_path, state) and (state, area_path, …): no index of its own.
+    area_path = models.CharField(max_length=64, editable=False)
 
     state = models.CharField(
         _("state"), max_length=16, choices=CaseState.choices, default=CaseState.REPORTED
@@ -227,7 +229,9 @@ class Case(models.Model):
         related_name="duplicates",
     )
 
-    # Idempotent intake: a client retrying with the same key gets the same case back.
+    # Idempotent intake: a client retrying with the same key gets the same case back. The key
+    # is unique in IntakeReceipt (every keyed report has one); here it is a copy, and the
+    # client is indexed with the report time for Open311's "the requests I posted".
     idempotency_client = models.CharField(max_length=64, blank=True, editable=False)
     idempotency_key = models.CharField(max_length=128, blank=True, editable=False)
     body_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -238,18 +242,9 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-reported_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["idempotency_client", "idempotency_key"],
-                condition=~Q(idempotency_key=""),
-                name="case_idempotency_unique",
-            )
-        ]
         indexes = [
-            # Plain (non-partial) index for the idempotency look-up: SQLite cannot use the
-            # partial unique index above with a bound parameter.
             models.Index(
-                fields=["idempotency_client", "idempotency_key"], name="case_idempotency_idx"
+                fields=["idempotency_client", "reported_at"], name="case_client_reported_idx"
             ),
             models.Index(fields=["area_path", "state"], name="case_path_state_idx"),
             # Open cases of a subtree (the dispatch board's count and newest first, "overdue
@@ -280,7 +275,8 @@ class CaseAction(models.Model):
     """One step of a case's timeline 处置记录: who did what, from which state and level to
     which. Append-only; the public board, the KPIs and the point ledger read it."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions")
+    # Indexed through (case, created_at).
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions", db_index=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),
@@ -318,6 +314,57 @@ class CaseAction(models.Model):
         if self.pk:
             raise ValueError("case actions are append-only")
         super().save(*args, **kwargs)
+
+
+class IntakeReceipt(models.Model):
+    """An acknowledged report 受理回执: what a reporter sent, checked and located, with the
+    tracking code it was answered with. A report sent with an idempotency key (every API,
+    Open311 and QR-page report) gets one, and the key is unique here: a retry on a bad
+    network finds it and never makes a second case. A report acknowledged before it is
+    routed (the API with `Prefer: respond-async`) waits here as `pending` until the intake
+    worker (tasks.process_intake) turns it into a case with the same tracking code; nothing
+    acknowledged is dropped: a report that cannot be taken in stays `failed` with the reason,
+    to be retried from the admin."""
+
+    tracking_code = models.CharField(_("tracking code"), max_length=32, unique=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ReceiptStatus.choices, default=ReceiptStatus.PENDING
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    received_at = models.DateTimeField(_("received at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The report as checked at intake (ids of the category, grid, area and household, the
+    # cleaned texts, the stored photos): exactly what the case will be made of.
+    payload = models.JSONField(default=dict)
+    # NULL for a report without a key: NULLs never collide in the unique constraint, so one
+    # plain unique index serves both the check and the look-up of a retry.
+    idempotency_client = models.CharField(max_length=64, blank=True)
+    idempotency_key = models.CharField(max_length=128, null=True, blank=True)
+    body_hash = models.CharField(max_length=64, blank=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("intake receipt")
+        verbose_name_plural = _("intake receipts")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_client", "idempotency_key"], name="receipt_idempotency_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "id"], name="receipt_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_code} ({self.get_status_display()})"
 
 
 def _attachment_path(instance, filename: str) -> str:
@@ -504,11 +551,13 @@ class Notification(models.Model):
     dispatched, returned, reopened, overdue. SMS/WeChat copies go out through the pluggable
     senders of `wangge.cases.notify`."""
 
+    # Indexed through (recipient, read_at) and (recipient, -created_at).
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recipient"),
         on_delete=models.CASCADE,
         related_name="case_notifications",
+        db_index=False,
     )
     case = models.ForeignKey(
         Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="notifications"
@@ -571,3 +620,19 @@ def _register_demo_step() -> None:
 
 
 _register_demo_step()
+
+
+def _categories_changed(sender, **kwargs):
+    if not kwargs.get("raw"):
+        from .services import categories_changed
+
+        categories_changed()
+
+
+for _model in (Category, CategoryLimit):
+    for _signal in (models.signals.post_save, models.signals.post_delete):
+        _signal.connect(
+            _categories_changed,
+            sender=_model,
+            dispatch_uid=f"cases_categories_changed_{_model.__name__}_{_signal is models.signals.post_save}",
+        )

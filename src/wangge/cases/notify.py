@@ -11,7 +11,9 @@ A sender that fails is logged and the others still run.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
+from contextlib import contextmanager
 from functools import partial
 
 from django.conf import settings
@@ -63,6 +65,33 @@ class LogSender:
         )
 
 
+_collecting = threading.local()
+
+
+@contextmanager
+def collect_notifications():
+    """Within this block, notify() gathers its notifications; at its end they are written in
+    one insert, in the current transaction (they commit or roll back with what they announce),
+    and one sending task is asked for when it commits: for the intake worker, which tells
+    hundreds of handlers at once. Nothing is written when the block raises."""
+    outer = getattr(_collecting, "rows", None)
+    _collecting.rows = rows = []
+    try:
+        yield
+    finally:
+        _collecting.rows = outer
+    if rows:
+        if outer is not None:
+            outer.extend(rows)
+        else:
+            ids = _insert(rows)
+            if _queue_is_transactional():
+                # The database backend's task row commits with them: one write fewer.
+                _enqueue_sending(ids)
+            else:
+                transaction.on_commit(partial(_enqueue_sending, ids))
+
+
 def notify(case, verb: str, recipients: Iterable, *, actor=None) -> None:
     """Announce `verb` about `case` to `recipients` (users or ids; None and the actor are left
     out, each person once) when the current transaction commits."""
@@ -76,27 +105,55 @@ def notify(case, verb: str, recipients: Iterable, *, actor=None) -> None:
         return
     with translation.override(settings.LANGUAGE_CODE):
         text = str(TEXTS[verb] % {"number": case.number, "title": case.title[:40]})
-    transaction.on_commit(partial(_write, case.pk, str(verb), ids, text[:300]))
+    row = (case.pk, str(verb), ids, text[:300])
+    rows = getattr(_collecting, "rows", None)
+    if rows is not None:
+        rows.append(row)
+    else:
+        transaction.on_commit(partial(_write_many, [row]))
 
 
-def _write(case_id: int, verb: str, recipient_ids: list[int], text: str) -> list[int]:
+def _queue_is_transactional() -> bool:
+    """Whether a task enqueued now is stored in the current database transaction (the
+    database task backend), so that it runs only if that transaction commits."""
+    from .tasks import send_notifications
+
+    try:
+        backend = send_notifications.get_backend()
+    except Exception:  # noqa: BLE001 - a broken queue is reported when the task is enqueued
+        return False
+    return type(backend).__module__.startswith("django_tasks_db")
+
+
+def _write_many(rows: list[tuple[int, str, list[int], str]]) -> list[int]:
+    ids = _insert(rows)
+    _enqueue_sending(ids)
+    return ids
+
+
+def _insert(rows: list[tuple[int, str, list[int], str]]) -> list[int]:
+    from wangge.core.bulk import insert
+
     from .models import Notification
 
     now = timezone.now()
-    rows = Notification.objects.bulk_create(
+    created = insert(
         [
             Notification(recipient_id=pk, case_id=case_id, verb=verb, text=text, created_at=now)
+            for case_id, verb, recipient_ids, text in rows
             for pk in recipient_ids
         ]
     )
-    ids = [n.pk for n in rows if n.pk is not None]
+    return [n.pk for n in created if n.pk is not None]
+
+
+def _enqueue_sending(ids: list[int]) -> None:
     try:
         from .tasks import send_notifications
 
         send_notifications.enqueue(ids)
     except Exception:  # noqa: BLE001 - a broken queue must not break the case's request
         logger.exception("could not queue %d case notification(s) for sending", len(ids))
-    return ids
 
 
 def senders() -> list:
@@ -115,9 +172,7 @@ def deliver(notification_ids: Iterable[int]) -> int:
     from .models import Notification
 
     notifications = list(
-        Notification.objects.filter(pk__in=list(notification_ids)).select_related(
-            "recipient", "case"
-        )
+        Notification.objects.filter(pk__in=list(notification_ids)).select_related("recipient")
     )
     sent = 0
     for sender in senders():

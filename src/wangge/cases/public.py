@@ -21,7 +21,7 @@ from . import services
 from .choices import CaseState, Source
 from .forms import PublicRatingForm, PublicReportForm
 from .ratelimit import client_ip, hit
-from .selectors import case_by_tracking_code
+from .selectors import case_by_tracking_code, receipt_by_tracking_code
 
 REPORTS_PER_PHONE_PER_HOUR = 5
 REPORTS_PER_IP_PER_HOUR = 30
@@ -145,7 +145,11 @@ def receipt(request, code: str):
 def board(request, code: str):
     case = case_by_tracking_code(code)
     if case is None:
-        raise Http404
+        # Acknowledged a moment ago and not yet routed (受理回执): say so, and look again soon.
+        receipt = receipt_by_tracking_code(code)
+        if receipt is None or request.method != "GET":
+            raise Http404
+        return render(request, "cases/board_received.html", {"receipt": receipt})
     can_rate = (
         case.state in (CaseState.RESOLVED, CaseState.CLOSED)
         and not case.public_satisfaction

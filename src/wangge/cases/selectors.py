@@ -7,6 +7,7 @@ import datetime as dt
 import math
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from wangge.accounts.selectors import active_posts
 from wangge.core.errors import NotFound
@@ -14,7 +15,7 @@ from wangge.core.errors import NotFound
 from . import permissions
 from .choices import OPEN_STATES
 from .kpis import subtree
-from .models import Case
+from .models import Case, IntakeReceipt
 
 DUPLICATE_RADIUS_M = 200
 DUPLICATE_WINDOW_DAYS = 30
@@ -159,6 +160,28 @@ def case_by_tracking_code(code: str) -> Case | None:
         .filter(tracking_code=code)
         .first()
     )
+
+
+def receipt_by_tracking_code(code: str) -> IntakeReceipt | None:
+    """The receipt 受理回执 of an acknowledged report (public: the progress board shows that
+    it was received before its case exists)."""
+    if not code or len(code) > 64:
+        return None
+    return IntakeReceipt.objects.filter(tracking_code=code).first()
+
+
+def receipt_for_user(*, user, tracking_code: str) -> tuple[IntakeReceipt, Case | None]:
+    """A receipt and its case (None until it is taken in), for the user who sent the report,
+    or for anyone who may see its case; NotFound otherwise."""
+    receipt = receipt_by_tracking_code(tracking_code)
+    if receipt is None:
+        raise NotFound(_("No such receipt."))
+    case = None
+    if receipt.status == "done":
+        case = cases_for_user(user=user).filter(tracking_code=receipt.tracking_code).first()
+    if case is None and not (user.is_superuser or receipt.actor_id == user.pk):
+        raise NotFound(_("No such receipt."))
+    return receipt, case
 
 
 def _distance_m(lat1, lng1, lat2, lng2) -> float:

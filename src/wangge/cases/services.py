@@ -8,9 +8,12 @@ import hashlib
 import json
 import re
 import secrets
+from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -18,10 +21,13 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from wangge.accounts.models import Department
+from wangge.areas import geo
 from wangge.areas.choices import AreaLevel
-from wangge.areas.geo import locate_point, validate_point
+from wangge.areas.geo import validate_point
 from wangge.areas.models import Area
-from wangge.core.audit import audit
+from wangge.core import generations
+from wangge.core.audit import audit, audit_many
+from wangge.core.bulk import insert
 from wangge.core.errors import DomainError, NotFound, TransitionNotAllowed
 from wangge.core.events import emit
 
@@ -34,6 +40,7 @@ from .choices import (
     CaseState,
     Level,
     NotificationVerb,
+    ReceiptStatus,
     Satisfaction,
     Source,
     Urgency,
@@ -50,10 +57,12 @@ from .models import (
     CaseMonthlyDurationRollup,
     CaseMonthlyRollup,
     Category,
+    IntakeReceipt,
     Notification,
     Open311Client,
+    _attachment_path,
 )
-from .notify import notify
+from .notify import collect_notifications, notify
 
 MAX_TEXT = 4000
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -156,18 +165,54 @@ def clean_photos(photos: Iterable | None) -> list[tuple[bytes, str]]:
     return [_read_photo(p) for p in photos]
 
 
+CATEGORY_GENERATION = "cases.categories"
+
+
+@dataclass(frozen=True)
+class _CategoryTable:
+    by_code: dict
+    by_id: dict
+
+
+def _category_table(_token: str) -> _CategoryTable:
+    cats = list(
+        Category.objects.select_related("parent").prefetch_related("limits", "parent__limits")
+    )
+    return _CategoryTable({c.code: c for c in cats if c.is_active}, {c.pk: c for c in cats})
+
+
+def categories_changed() -> None:
+    """Every process re-reads the categories (signals on Category and CategoryLimit)."""
+    generations.changed(CATEGORY_GENERATION)
+
+
 def get_category(category) -> Category:
+    """An active category by code, with its time limits (and its parent's) loaded: from this
+    process's copy of the small category table (core.generations), read again when an
+    administrator changes it."""
     if isinstance(category, Category):
         return category
     code = str(category or "").strip() or "other"
-    try:
-        return Category.objects.prefetch_related("limits", "parent__limits").get(
-            code=code, is_active=True
-        )
-    except Category.DoesNotExist:
+    found = generations.cached(CATEGORY_GENERATION, _category_table).by_code.get(code)
+    if found is None and Category.objects.filter(code=code, is_active=True).exists():
+        # Added a moment ago by another process, or written without its signal.
+        generations.forget(CATEGORY_GENERATION)
+        found = generations.cached(CATEGORY_GENERATION, _category_table).by_code.get(code)
+    if found is None:
         raise DomainError(
             _("Unknown case category “%(code)s”.") % {"code": code[:40]}, field="category"
         )
+    return found
+
+
+def _category_by_id(pk: int) -> Category | None:
+    """A category of an acknowledged report, active or not any more (it was checked when the
+    report was received)."""
+    found = generations.cached(CATEGORY_GENERATION, _category_table).by_id.get(pk)
+    if found is None:
+        generations.forget(CATEGORY_GENERATION)
+        found = generations.cached(CATEGORY_GENERATION, _category_table).by_id.get(pk)
+    return found
 
 
 def _body_hash(payload: dict) -> str:
@@ -244,17 +289,93 @@ def _act(
 
 def _bump(case: Case, at: dt.datetime, **counters: int) -> None:
     """Add to the grid's rollup of the day (same transaction as the action it counts)."""
-    counters = {k: v for k, v in counters.items() if v}
-    if not counters:
+    _bump_many([(case, at, counters)])
+
+
+def _bump_many(items: Iterable[tuple[Case, dt.datetime, dict]]) -> None:
+    """Add each (case, moment, counters) to its grid's daily rollup and to the monthly rollups
+    of the grid and every area above it, summed per row first: a batch of new cases costs one
+    UPDATE per table and day (or month), whatever its size."""
+    from .kpis import monthly_paths
+
+    daily: dict = defaultdict(lambda: defaultdict(Counter))
+    monthly: dict = defaultdict(lambda: defaultdict(Counter))
+    grid_paths: dict[int, str] = {}
+    for case, at, counters in items:
+        counters = {k: v for k, v in counters.items() if v}
+        if not counters:
+            continue
+        day = timezone.localdate(at)
+        grid_paths[case.grid_id] = case.grid.path
+        daily[day][case.grid_id].update(counters)
+        for path in monthly_paths(case.grid.path):
+            monthly[day.replace(day=1)][path].update(counters)
+    for day, rows in daily.items():
+        _add_counts(
+            CaseDailyRollup,
+            {"day": day},
+            "grid_id",
+            rows,
+            lambda grid_id: {"area_path": grid_paths[grid_id]},
+        )
+    for month, rows in monthly.items():
+        _add_counts(
+            CaseMonthlyRollup, {"month": month}, "area_path", rows, lambda p: {"depth": len(p) // 4}
+        )
+
+
+def _add_counts(model, fixed: dict, key_field: str, rows: dict, defaults) -> None:
+    """Add rows[key] (a Counter) to the row of `model` at fixed + {key_field: key}, for every
+    key at once: one UPDATE … SET c = c + CASE key WHEN … END, written out here because the
+    ORM spends longer resolving a CASE of a hundred branches than the database spends on the
+    whole statement. When some rows are missing (the first figure of a day or a month), that
+    UPDATE is undone, the missing rows are inserted empty (a concurrent insert is ignored) and
+    the UPDATE is made again: no increment is ever lost or counted twice."""
+    keys = list(rows)
+    sql, params = _add_counts_sql(model, fixed, key_field, rows)
+    sid = transaction.savepoint()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        updated = cursor.rowcount
+    if updated == len(keys):
+        transaction.savepoint_commit(sid)
         return
-    day = timezone.localdate(at)
-    _upsert_add(
-        CaseDailyRollup,
-        {"grid_id": case.grid_id, "day": day},
-        {"area_path": case.grid.path},
-        counters,
+    transaction.savepoint_rollback(sid)
+    model.objects.bulk_create(
+        [model(**fixed, **{key_field: k}, **defaults(k)) for k in keys], ignore_conflicts=True
     )
-    _upsert_add_paths(CaseMonthlyRollup, case.grid.path, {"month": day.replace(day=1)}, counters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _add_counts_sql(model, fixed: dict, key_field: str, rows: dict) -> tuple[str, list]:
+    q = connection.ops.quote_name
+    opts = model._meta
+    key = opts.get_field(key_field)
+    keys = list(rows)
+    names = sorted({name for counter in rows.values() for name in counter})
+    params: list = []
+    sets = []
+    for name in names:
+        col = q(opts.get_field(name).column)
+        values = {k: rows[k][name] for k in keys if rows[k][name]}
+        if len(set(values.values())) == 1 and len(values) == len(keys):
+            sets.append(f"{col} = {col} + %s")
+            params.append(next(iter(values.values())))
+        else:
+            branches = " ".join(["WHEN %s THEN %s"] * len(values))
+            sets.append(f"{col} = {col} + CASE {q(key.column)} {branches} ELSE 0 END")
+            for k, v in values.items():
+                params += [key.get_db_prep_value(k, connection), v]
+    where = []
+    for name, value in fixed.items():
+        f = opts.get_field(name)
+        where.append(f"{q(f.column)} = %s")
+        params.append(f.get_db_prep_value(value, connection))
+    where.append(f"{q(key.column)} IN ({', '.join(['%s'] * len(keys))})")
+    params += [key.get_db_prep_value(k, connection) for k in keys]
+    sql = f"UPDATE {q(opts.db_table)} SET {', '.join(sets)} WHERE {' AND '.join(where)}"
+    return sql, params
 
 
 def _upsert_add_paths(model, grid_path: str, key: dict, counters: dict) -> None:
@@ -322,25 +443,38 @@ def _can_return_from_update() -> bool:
     return False
 
 
+def _next_numbers(moments: list[dt.datetime]) -> list[str]:
+    """Case numbers (year + six digits) for new cases reported at `moments`, in order: one
+    UPDATE per year takes the whole range, and keeps the year's row locked until the
+    transaction ends, so that numbers never repeat."""
+    years = [timezone.localtime(at).year for at in moments]
+    last_by_year: dict[int, int] = {}
+    for year, n in Counter(years).items():
+        last = None
+        if _can_return_from_update():
+            q = connection.ops.quote_name
+            table, last_col, year_col = q(CaseCounter._meta.db_table), q("last"), q("year")
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} SET {last_col} = {last_col} + %s WHERE {year_col} = %s "
+                    f"RETURNING {last_col}",
+                    [n, year],
+                )
+                row = cursor.fetchone()
+            last = row[0] if row else None
+        if last is None:
+            _upsert_add(CaseCounter, {"year": year}, {}, {"last": n})
+            last = CaseCounter.objects.filter(year=year).values_list("last", flat=True).get()
+        last_by_year[year] = last - n  # the number before the first one given out here
+    numbers = []
+    for year in years:
+        last_by_year[year] += 1
+        numbers.append(f"{year}{last_by_year[year]:06d}")
+    return numbers
+
+
 def _next_number(at: dt.datetime) -> str:
-    year = timezone.localtime(at).year
-    # The UPDATE locks the year's row until the transaction ends: numbers never repeat.
-    last = None
-    if _can_return_from_update():
-        q = connection.ops.quote_name
-        table, last_col, year_col = q(CaseCounter._meta.db_table), q("last"), q("year")
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET {last_col} = {last_col} + 1 WHERE {year_col} = %s "
-                f"RETURNING {last_col}",
-                [year],
-            )
-            row = cursor.fetchone()
-        last = row[0] if row else None
-    if last is None:
-        _upsert_add(CaseCounter, {"year": year}, {}, {"last": 1})
-        last = CaseCounter.objects.filter(year=year).values_list("last", flat=True).get()
-    return f"{year}{last:06d}"
+    return _next_numbers([at])[0]
 
 
 def _new_tracking_code() -> str:
@@ -349,10 +483,23 @@ def _new_tracking_code() -> str:
     return secrets.token_urlsafe(12)
 
 
-def _resolve_location(
-    *, lat, lng, area, household
-) -> tuple[Area, Area, float | None, float | None]:
-    """(area, grid, lat, lng) from a household, a chosen grid or a point."""
+@dataclass
+class _Place:
+    """Where a report is filed: the grid or micro-grid (`area`) and its grid, by id and path
+    (the rows themselves when the caller had them)."""
+
+    area_id: int
+    area_path: str
+    grid_id: int
+    area: Area | None = None
+    grid: Area | None = None
+    lat: float | None = None
+    lng: float | None = None
+
+
+def _resolve_location(*, lat, lng, area, household) -> _Place:
+    """The place of a report from a household, a chosen grid or a point (point → grid from
+    the index in memory, no query)."""
     lat_f = lng_f = None
     if lat not in (None, "") or lng not in (None, ""):
         lat_f, lng_f = validate_point(lat, lng)
@@ -362,9 +509,9 @@ def _resolve_location(
             lat_f, lng_f = household.lat, household.lng
     if area is not None:
         if area.level == AreaLevel.GRID:
-            return area, area, lat_f, lng_f
+            return _Place(area.pk, area.path, area.pk, area, area, lat_f, lng_f)
         if area.level == AreaLevel.MICROGRID:
-            return area, area.parent, lat_f, lng_f
+            return _Place(area.pk, area.path, area.parent_id, area, None, lat_f, lng_f)
         raise DomainError(
             _("Choose a grid: %(name)s is a %(level)s.")
             % {"name": area.name, "level": area.get_level_display()},
@@ -375,12 +522,179 @@ def _resolve_location(
             _("Give the location: share the phone's position or choose the grid."),
             field="location",
         )
-    grid, micro = locate_point(lat_f, lng_f)
-    return (micro or grid), grid, lat_f, lng_f
+    found = geo.locate(lat_f, lng_f)
+    return _Place(found.area_id, found.area_path, found.grid_id, lat=lat_f, lng=lng_f)
+
+
+@dataclass
+class _Intake:
+    """A report checked and located (by _check_report), ready to become a case: what the
+    sync intake passes straight on, and what an acknowledged receipt holds until the intake
+    worker routes it."""
+
+    source: str
+    actor: object | None  # the staff member who entered it; None for the public
+    actor_role: str
+    category: Category
+    urgency: str
+    title: str
+    description: str
+    place: _Place
+    household_id: int | None
+    address: str
+    reporter_name: str
+    reporter_phone: str
+    reporter_email: str
+    at: dt.datetime
+    # Photos as (bytes, kind) to store, or already stored as (name, kind, size, sha256).
+    photos: list = field(default_factory=list)
+    stored_photos: list = field(default_factory=list)
+    idempotency_client: str = ""
+    idempotency_key: str = ""
+    body_hash: str = ""
+    tracking_code: str = field(default_factory=_new_tracking_code)
+
+    def payload(self) -> dict:
+        """What a receipt keeps of the report (JSON)."""
+        p = self.place
+        return {
+            "category": self.category.pk,
+            "urgency": self.urgency,
+            "title": self.title,
+            "description": self.description,
+            "area": p.area_id,
+            "grid": p.grid_id,
+            "lat": p.lat,
+            "lng": p.lng,
+            "household": self.household_id,
+            "address": self.address,
+            "reporter_name": self.reporter_name,
+            "reporter_phone": self.reporter_phone,
+            "reporter_email": self.reporter_email,
+            "actor_role": self.actor_role,
+            "photos": [list(ph) for ph in self.stored_photos],
+        }
+
+    @classmethod
+    def from_receipt(cls, receipt: IntakeReceipt, *, actor, category) -> _Intake:
+        d = receipt.payload
+        return cls(
+            source=receipt.source,
+            actor=actor,
+            actor_role=d["actor_role"],
+            category=category,
+            urgency=d["urgency"],
+            title=d["title"],
+            description=d["description"],
+            place=_Place(d["area"], "", d["grid"], lat=d["lat"], lng=d["lng"]),
+            household_id=d["household"],
+            address=d["address"],
+            reporter_name=d["reporter_name"],
+            reporter_phone=d["reporter_phone"],
+            reporter_email=d["reporter_email"],
+            at=receipt.received_at,
+            stored_photos=[tuple(ph) for ph in d.get("photos", [])],
+            idempotency_client=receipt.idempotency_client,
+            idempotency_key=receipt.idempotency_key or "",
+            body_hash=receipt.body_hash,
+            tracking_code=receipt.tracking_code,
+        )
 
 
 # ---------------------------------------------------------------------------------------------
 # Intake
+
+
+def _check_report(
+    *,
+    actor,
+    source: str,
+    description: str,
+    title: str,
+    category,
+    urgency,
+    lat,
+    lng,
+    area,
+    household,
+    address: str,
+    reporter_name: str,
+    reporter_phone: str,
+    reporter_email: str,
+    photos: list,
+    at: dt.datetime,
+) -> _Intake:
+    """Validate, locate and classify a report, writing nothing: a report that passes becomes
+    a case (or a receipt) without any further check that could fail on the reporter's input."""
+    description = clean_text(description, field="description", required=True)
+    title = clean_text(title, field="title", max_length=100) or description[:30]
+    address = clean_text(address, field="address", max_length=200)
+    reporter_name = clean_text(reporter_name, field="reporter_name", max_length=50)
+    reporter_email = clean_text(reporter_email, field="email", max_length=254)
+    phone_required = source == Source.QR or (source == Source.OPEN311 and not reporter_email)
+    reporter_phone = clean_phone(reporter_phone, required=phone_required)
+    cat = get_category(category)
+    urgency = urgency or cat.default_urgency
+    if urgency not in Urgency.values:
+        raise DomainError(_("Unknown urgency."), field="urgency")
+    photo_data = clean_photos(photos)
+    place = _resolve_location(lat=lat, lng=lng, area=area, household=household)
+    staff = actor if getattr(actor, "pk", None) else None
+    if staff is not None and source not in PUBLIC_SOURCES:
+        permissions.require(
+            permissions.in_scope(staff, place.area_path),
+            _("You have no post covering the grid of this case."),
+        )
+    return _Intake(
+        source=source,
+        actor=staff,
+        actor_role=permissions.actor_role(staff, place.area_path) if staff else "public",
+        category=cat,
+        urgency=urgency,
+        title=title,
+        description=description,
+        place=place,
+        household_id=getattr(household, "pk", None),
+        address=address,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        reporter_email=reporter_email,
+        at=at,
+        photos=photo_data,
+    )
+
+
+def _request_hash(
+    *,
+    source,
+    description,
+    title,
+    category,
+    urgency,
+    lat,
+    lng,
+    area,
+    household,
+    reporter_phone,
+    photos,
+) -> str:
+    """The fingerprint of a request, to tell a retry (same key, same body) from a reuse of a
+    key for another report."""
+    return _body_hash(
+        {
+            "source": source,
+            "description": str(description or "").strip(),
+            "title": str(title or "").strip(),
+            "category": getattr(category, "code", category) or "",
+            "urgency": urgency or "",
+            "lat": lat,
+            "lng": lng,
+            "area": getattr(area, "pk", None),
+            "household": getattr(household, "pk", None),
+            "phone": str(reporter_phone or "").strip(),
+            "photos": len(photos),
+        }
+    )
 
 
 def case_report(
@@ -404,95 +718,204 @@ def case_report(
     idempotency_key: str = "",
     at: dt.datetime | None = None,
 ) -> Case:
-    """The one intake for every channel. Validates, locates, classifies, sets deadlines,
-    routes, numbers. With an idempotency key, the same request again returns the same case
-    (`case.replayed` is True); the same key with a different body is refused."""
+    """The intake of every channel, the case made at once: validates, locates, classifies,
+    sets deadlines, routes, numbers. With an idempotency key, the same request again returns
+    the same case (`case.replayed` is True); the same key with a different body is refused."""
     if source not in Source.values:
         raise DomainError(_("Unknown source channel."), field="source")
     idempotency_key = str(idempotency_key or "").strip()[:128]
     photo_list = [p for p in (photos or []) if p]
     body_hash = ""
     if idempotency_key:
-        body_hash = _body_hash(
-            {
-                "source": source,
-                "description": str(description or "").strip(),
-                "title": str(title or "").strip(),
-                "category": getattr(category, "code", category) or "",
-                "urgency": urgency or "",
-                "lat": lat,
-                "lng": lng,
-                "area": getattr(area, "pk", None),
-                "household": getattr(household, "pk", None),
-                "phone": str(reporter_phone or "").strip(),
-                "photos": len(photo_list),
-            }
+        body_hash = _request_hash(
+            source=source,
+            description=description,
+            title=title,
+            category=category,
+            urgency=urgency,
+            lat=lat,
+            lng=lng,
+            area=area,
+            household=household,
+            reporter_phone=reporter_phone,
+            photos=photo_list,
         )
         existing = _replay(idempotency_client, idempotency_key, body_hash)
         if existing is not None:
-            return existing
+            return _case_of(existing)
 
-    description = clean_text(description, field="description", required=True)
-    title = clean_text(title, field="title", max_length=100) or description[:30]
-    address = clean_text(address, field="address", max_length=200)
-    reporter_name = clean_text(reporter_name, field="reporter_name", max_length=50)
-    reporter_email = clean_text(reporter_email, field="email", max_length=254)
-    phone_required = source == Source.QR or (source == Source.OPEN311 and not reporter_email)
-    reporter_phone = clean_phone(reporter_phone, required=phone_required)
-    cat = get_category(category)
-    urgency = urgency or cat.default_urgency
-    if urgency not in Urgency.values:
-        raise DomainError(_("Unknown urgency."), field="urgency")
-    photo_data = clean_photos(photo_list)
-    loc_area, grid, lat_f, lng_f = _resolve_location(
-        lat=lat, lng=lng, area=area, household=household
+    intake = _check_report(
+        actor=actor,
+        source=source,
+        description=description,
+        title=title,
+        category=category,
+        urgency=urgency,
+        lat=lat,
+        lng=lng,
+        area=area,
+        household=household,
+        address=address,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        reporter_email=reporter_email,
+        photos=photo_list,
+        at=at or _now(),
     )
-    staff = actor if getattr(actor, "pk", None) else None
-    if staff is not None and source not in PUBLIC_SOURCES:
-        permissions.require(
-            permissions.in_scope(staff, loc_area.path),
-            _("You have no post covering the grid of this case."),
-        )
-
+    intake.idempotency_client = idempotency_client
+    intake.idempotency_key = idempotency_key
+    intake.body_hash = body_hash
+    planned = _plan_cases([intake])
     try:
         with transaction.atomic():
-            return _create_case(
-                actor=staff,
-                source=source,
-                title=title,
-                description=description,
-                category=cat,
-                urgency=urgency,
-                area=loc_area,
-                grid=grid,
-                lat=lat_f,
-                lng=lng_f,
-                household=household,
-                address=address,
-                reporter_name=reporter_name,
-                reporter_phone=reporter_phone,
-                reporter_email=reporter_email,
-                photo_data=photo_data,
-                idempotency_client=idempotency_client,
-                idempotency_key=idempotency_key,
-                body_hash=body_hash,
-                at=at or _now(),
-            )
+            if idempotency_key:
+                _register([intake], status=ReceiptStatus.DONE)
+            return _write_cases(planned)[0]
     except IntegrityError:
         # A concurrent retry with the same key won the race: answer with its case.
         if idempotency_key:
             existing = _replay(idempotency_client, idempotency_key, body_hash)
             if existing is not None:
-                return existing
+                return _case_of(existing)
         raise
 
 
-def _replay(client: str, key: str, body_hash: str) -> Case | None:
-    # No ORDER BY: the key is unique, and ordering made the planner walk the reported_at index.
-    existing = next(
-        iter(Case.objects.filter(idempotency_client=client, idempotency_key=key).order_by()[:1]),
-        None,
-    )
+def case_receive(
+    *,
+    actor,
+    source: str,
+    description: str,
+    title: str = "",
+    category=None,
+    urgency: str | None = None,
+    lat=None,
+    lng=None,
+    area: Area | None = None,
+    household=None,
+    address: str = "",
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    reporter_email: str = "",
+    photos: Iterable | None = None,
+    idempotency_client: str = "",
+    idempotency_key: str = "",
+    at: dt.datetime | None = None,
+) -> IntakeReceipt:
+    """The intake acknowledged before it is routed 先受理后分派: the report is checked and
+    located exactly as by case_report, and kept as a receipt (its photos stored) in one short
+    transaction; the answer is the tracking code. The intake worker (tasks.process_intake,
+    asked for when this commits) makes the case, with that code, a moment later. A retry
+    with the same key returns the same receipt (`receipt.replayed`); the same key with a
+    different body is refused."""
+    if source not in Source.values:
+        raise DomainError(_("Unknown source channel."), field="source")
+    idempotency_key = str(idempotency_key or "").strip()[:128]
+    photo_list = [p for p in (photos or []) if p]
+    body_hash = ""
+    if idempotency_key:
+        body_hash = _request_hash(
+            source=source,
+            description=description,
+            title=title,
+            category=category,
+            urgency=urgency,
+            lat=lat,
+            lng=lng,
+            area=area,
+            household=household,
+            reporter_phone=reporter_phone,
+            photos=photo_list,
+        )
+    try:
+        intake = _check_report(
+            actor=actor,
+            source=source,
+            description=description,
+            title=title,
+            category=category,
+            urgency=urgency,
+            lat=lat,
+            lng=lng,
+            area=area,
+            household=household,
+            address=address,
+            reporter_name=reporter_name,
+            reporter_phone=reporter_phone,
+            reporter_email=reporter_email,
+            photos=photo_list,
+            at=at or _now(),
+        )
+    except DomainError:
+        # A retry of a report acknowledged earlier is answered with its receipt even if the
+        # same input would not pass today (a category withdrawn since, say).
+        existing = idempotency_key and _replay(idempotency_client, idempotency_key, body_hash)
+        if existing:
+            return existing
+        raise
+    intake.idempotency_client = idempotency_client
+    intake.idempotency_key = idempotency_key
+    intake.body_hash = body_hash
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            # The receipt first: a retry fails here, before any photo is stored.
+            [receipt] = _register([intake], status=ReceiptStatus.PENDING)
+            if intake.photos:
+                for data, kind in intake.photos:
+                    name = default_storage.save(_attachment_path_for(kind), ContentFile(data))
+                    stored.append(name)
+                    sha = hashlib.sha256(data).hexdigest()
+                    intake.stored_photos.append((name, kind, len(data), sha))
+                receipt.payload = intake.payload()
+                receipt.save(update_fields=["payload"])
+            transaction.on_commit(request_intake_processing)
+    except IntegrityError:
+        for name in stored:
+            default_storage.delete(name)
+        if idempotency_key:
+            existing = _replay(idempotency_client, idempotency_key, body_hash)
+            if existing is not None:
+                return existing
+        raise
+    except Exception:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+    receipt.replayed = False
+    return receipt
+
+
+def _attachment_path_for(kind: str) -> str:
+    return _attachment_path(CaseAttachment(content_type=kind), "photo")
+
+
+def _register(intakes: list[_Intake], *, status: str) -> list[IntakeReceipt]:
+    """Write the receipts of `intakes` (their idempotency keys are unique here)."""
+    now = _now()
+    done = status == ReceiptStatus.DONE
+    receipts = [
+        IntakeReceipt(
+            tracking_code=i.tracking_code,
+            status=status,
+            source=i.source,
+            received_at=i.at,
+            actor=i.actor,
+            # A receipt made with its case keeps no copy of the report: the case is the truth.
+            payload={} if done else i.payload(),
+            idempotency_client=i.idempotency_client,
+            idempotency_key=i.idempotency_key or None,
+            body_hash=i.body_hash,
+            processed_at=now if done else None,
+        )
+        for i in intakes
+    ]
+    return insert(receipts)
+
+
+def _replay(client: str, key: str, body_hash: str) -> IntakeReceipt | None:
+    """The receipt of an earlier request with this key (`replayed` set), None if there is
+    none; a different body under the same key is refused."""
+    existing = IntakeReceipt.objects.filter(idempotency_client=client, idempotency_key=key).first()
     if existing is None:
         return None
     if existing.body_hash != body_hash:
@@ -503,6 +926,115 @@ def _replay(client: str, key: str, body_hash: str) -> Case | None:
         )
     existing.replayed = True
     return existing
+
+
+def _case_of(receipt: IntakeReceipt) -> Case:
+    """The case of a receipt (`replayed` set), made now if the worker has not got to it yet:
+    a caller waiting for a case never gets a receipt instead."""
+    if receipt.status != ReceiptStatus.DONE:
+        intake_process(receipt_ids=[receipt.pk])
+    case = Case.objects.filter(tracking_code=receipt.tracking_code).first()
+    if case is None:
+        receipt.refresh_from_db()
+        raise DomainError(
+            _("This report was received but could not be taken in: %(error)s")
+            % {"error": receipt.error or receipt.get_status_display()},
+            code="intake_failed",
+        )
+    case.replayed = True
+    return case
+
+
+INTAKE_BATCH = 200
+
+
+class _Contended(Exception):
+    """Another worker took some of the receipts between reading and claiming them."""
+
+
+def intake_process(*, limit: int = INTAKE_BATCH, receipt_ids: list[int] | None = None) -> int:
+    """Take pending receipts into the case loop, oldest first, up to `limit` at once (or
+    exactly `receipt_ids`): route, set deadlines, number, write the cases with their tracking
+    codes, timelines, audit rows and rollups, tell the handlers. The receipts are read and
+    the cases planned outside the transaction; the transaction claims the receipts (a
+    receipt another worker claimed meanwhile makes this run start again) and writes. A batch
+    that fails is taken apart, so that a bad receipt is marked failed with its reason and the
+    others go through. Returns the number of receipts taken in."""
+    qs = IntakeReceipt.objects.filter(status=ReceiptStatus.PENDING)
+    if receipt_ids is not None:
+        qs = qs.filter(pk__in=receipt_ids)
+    receipts = list(qs.order_by("id")[:limit])
+    if not receipts:
+        return 0
+    try:
+        planned = _plan_cases(_intakes_of(receipts))
+        with transaction.atomic():
+            claimed = IntakeReceipt.objects.filter(
+                pk__in=[r.pk for r in receipts], status=ReceiptStatus.PENDING
+            ).update(status=ReceiptStatus.DONE, processed_at=_now(), error="")
+            if claimed != len(receipts):
+                raise _Contended
+            _write_cases(planned)
+        return len(receipts)
+    except _Contended:
+        return intake_process(limit=limit, receipt_ids=receipt_ids)
+    except Exception:  # noqa: BLE001 - isolated below, the failure is recorded per receipt
+        if len(receipts) == 1:
+            _mark_failed(receipts[0])
+            return 0
+    # One at a time: every receipt that can be taken in is, the bad one is marked failed.
+    return sum(intake_process(receipt_ids=[r.pk]) for r in receipts)
+
+
+def _intakes_of(receipts: list[IntakeReceipt]) -> list[_Intake]:
+    from wangge.accounts.models import User
+
+    actor_ids = {r.actor_id for r in receipts if r.actor_id}
+    actors = User.objects.in_bulk(actor_ids) if actor_ids else {}
+    intakes = []
+    for r in receipts:
+        category = _category_by_id(r.payload["category"])
+        if category is None:
+            raise DomainError(_("The category of this report no longer exists."))
+        intakes.append(_Intake.from_receipt(r, actor=actors.get(r.actor_id), category=category))
+    return intakes
+
+
+def _mark_failed(receipt: IntakeReceipt) -> None:
+    import logging
+    import traceback
+
+    logging.getLogger(__name__).exception("intake receipt %s failed", receipt.tracking_code)
+    IntakeReceipt.objects.filter(pk=receipt.pk).update(
+        attempts=F("attempts") + 1,
+        status=ReceiptStatus.FAILED,
+        error=traceback.format_exc(limit=3)[-2000:],
+    )
+
+
+def intake_retry(*, actor, receipt: IntakeReceipt) -> IntakeReceipt:
+    """An administrator sends a failed receipt round again (after fixing what it lacked)."""
+    from wangge.core.errors import PermissionDenied
+
+    if actor is not None and not getattr(actor, "is_superuser", False):
+        raise PermissionDenied(_("Only an administrator may retry a receipt."))
+    with transaction.atomic():
+        receipt = IntakeReceipt.objects.select_for_update().get(pk=receipt.pk)
+        if receipt.status != ReceiptStatus.FAILED:
+            raise TransitionNotAllowed(_("Only a receipt that failed can be retried."))
+        receipt.status = ReceiptStatus.PENDING
+        receipt.save(update_fields=["status"])
+        audit(actor=actor, verb="case.intake_retry", obj=receipt)
+    intake_process(receipt_ids=[receipt.pk])
+    receipt.refresh_from_db()
+    return receipt
+
+
+def request_intake_processing() -> None:
+    """Ask the task worker to take in the pending receipts (after a receipt commits)."""
+    from .tasks import enqueue_intake_processing
+
+    enqueue_intake_processing()
 
 
 def _save_photos(case: Case, action: CaseAction, actor, photo_data) -> list[CaseAttachment]:
@@ -523,53 +1055,170 @@ def _save_photos(case: Case, action: CaseAction, actor, photo_data) -> list[Case
     return saved
 
 
-def _create_case(*, actor, source, category, urgency, area, grid, photo_data, at, **fields):
-    level = category.default_level
-    assignment = routing.route(grid=grid, level=level, urgency=urgency, at=at, reporter=actor)
-    d = deadlines.compute_deadlines(category, urgency, at)
-    case = Case.objects.create(
-        number=_next_number(at),
-        tracking_code=_new_tracking_code(),
-        category=category,
-        urgency=urgency,
-        source=source,
-        reported_by=actor,
-        area=area,
-        grid=grid,
-        area_path=area.path,
-        state=CaseState.REPORTED,
-        level=level,
-        handler=assignment.handler,
-        first_responder=actor if actor is not None else assignment.handler,
-        working_time=d.working_time,
-        respond_by=d.respond_by,
-        resolve_by=d.resolve_by,
-        warn_at=d.warn_at,
-        reported_at=at,
-        **fields,
+def _load_places(intakes: list[_Intake]) -> None:
+    """The grid and area rows of the intakes' places, in one query for those not loaded."""
+    wanted = set()
+    for i in intakes:
+        p = i.place
+        if p.grid is None:
+            wanted.add(p.grid_id)
+        if p.area is None:
+            wanted.add(p.area_id)
+    rows = (
+        Area.objects.only(
+            "id", "path", "depth", "name", "code", "level", "parent_id", "ab_partner_id"
+        ).in_bulk(wanted)
+        if wanted
+        else {}
     )
-    action = _act(
-        case,
-        actor=actor,
-        verb=Verb.REPORT,
-        from_state="",
-        is_public=True,
-        at=at,
-        role=None if actor is not None else "public",
-        data={
-            "source": source,
-            "routing": assignment.reason,
-            "handler": getattr(assignment.handler, "pk", None),
-        },
+    for i in intakes:
+        p = i.place
+        p.grid = p.grid or rows.get(p.grid_id)
+        p.area = p.area or rows.get(p.area_id)
+        if p.grid is None or p.area is None:
+            raise DomainError(_("The grid of this report no longer exists."), field="location")
+        p.area_path = p.area.path
+
+
+@dataclass
+class _Planned:
+    """A case ready to be written: its intake, the unsaved row (without its number) and the
+    routing decision."""
+
+    intake: _Intake
+    case: Case
+    assignment: routing.Routed
+
+
+def _plan_cases(intakes: list[_Intake]) -> list[_Planned]:
+    """Route each report (one roster for all) and set its deadlines: reads only, so that the
+    intake worker holds the write lock (SQLite has one for the whole database) only for the
+    writes."""
+    _load_places(intakes)
+    roster = routing.Roster.load(
+        {i.place.grid.pk: i.place.grid for i in intakes}.values(),
+        moments=[i.at for i in intakes],
+        levels={i.category.default_level for i in intakes},
     )
-    attachments = _save_photos(case, action, actor, photo_data)
-    _bump(case, at, received=1)
-    notify(case, NotificationVerb.ASSIGNED, [case.handler_id], actor=actor)
-    # The new case's whole timeline and photos, for a caller that shows them at once (the
-    # API answers with the case's detail) without reading them back.
-    case.new_timeline = ([action], attachments)
-    case.replayed = False
-    return case
+    planned = []
+    for intake in intakes:
+        level = intake.category.default_level
+        grid = intake.place.grid
+        assignment = roster.route(
+            grid=grid, level=level, urgency=intake.urgency, at=intake.at, reporter=intake.actor
+        )
+        d = deadlines.compute_deadlines(intake.category, intake.urgency, intake.at)
+        case = Case(
+            tracking_code=intake.tracking_code,
+            category=intake.category,
+            urgency=intake.urgency,
+            source=intake.source,
+            reported_by=intake.actor,
+            area=intake.place.area,
+            grid=grid,
+            area_path=intake.place.area.path,
+            state=CaseState.REPORTED,
+            level=level,
+            handler_id=assignment.handler_id,
+            first_responder_id=intake.actor.pk if intake.actor else assignment.handler_id,
+            working_time=d.working_time,
+            respond_by=d.respond_by,
+            resolve_by=d.resolve_by,
+            warn_at=d.warn_at,
+            reported_at=intake.at,
+            title=intake.title,
+            description=intake.description,
+            lat=intake.place.lat,
+            lng=intake.place.lng,
+            household_id=intake.household_id,
+            address=intake.address,
+            reporter_name=intake.reporter_name,
+            reporter_phone=intake.reporter_phone,
+            reporter_email=intake.reporter_email,
+            idempotency_client=intake.idempotency_client,
+            idempotency_key=intake.idempotency_key,
+            body_hash=intake.body_hash,
+        )
+        planned.append(_Planned(intake, case, assignment))
+    return planned
+
+
+def _write_cases(planned: list[_Planned]) -> list[Case]:
+    """Write planned cases in the caller's transaction: numbers, the cases, their first
+    timeline action and audit rows, photos, rollups and the handlers' notifications, in a few
+    statements whatever their number."""
+    cases = [p.case for p in planned]
+    for case, number in zip(cases, _next_numbers([c.reported_at for c in cases]), strict=True):
+        case.number = number
+    insert(cases)
+    actions = [
+        CaseAction(
+            case=p.case,
+            actor=p.intake.actor,
+            actor_role=p.intake.actor_role,
+            verb=Verb.REPORT,
+            from_state="",
+            to_state=p.case.state,
+            from_level=p.case.level,
+            to_level=p.case.level,
+            is_public=True,
+            created_at=p.intake.at,
+            data={
+                "source": p.intake.source,
+                "routing": p.assignment.reason,
+                "handler": p.assignment.handler_id,
+                "grid": p.case.grid_id,
+            },
+        )
+        for p in planned
+    ]
+    insert(actions)
+    audit_many(
+        [
+            {
+                "actor": p.intake.actor,
+                "verb": f"case.{Verb.REPORT}",
+                "obj": p.case,
+                "data": {"state": ["", p.case.state], "level": [p.case.level, p.case.level]},
+            }
+            for p in planned
+        ]
+    )
+    attachments: dict[int, list[CaseAttachment]] = {}
+    stored = []
+    for p, action in zip(planned, actions, strict=True):
+        if p.intake.photos:
+            attachments[p.case.pk] = _save_photos(p.case, action, p.intake.actor, p.intake.photos)
+        for name, kind, size, sha in p.intake.stored_photos:
+            stored.append(
+                CaseAttachment(
+                    case=p.case,
+                    action=action,
+                    file=name,
+                    content_type=kind,
+                    size=size,
+                    sha256=sha,
+                    uploaded_by=p.intake.actor,
+                )
+            )
+    for att in CaseAttachment.objects.bulk_create(stored):
+        attachments.setdefault(att.case_id, []).append(att)
+    _bump_many([(case, case.reported_at, {"received": 1}) for case in cases])
+    with collect_notifications():
+        for p in planned:
+            notify(p.case, NotificationVerb.ASSIGNED, [p.case.handler_id], actor=p.intake.actor)
+    for case, action in zip(cases, actions, strict=True):
+        # The new case's whole timeline and photos, for a caller that shows them at once (the
+        # API answers with the case's detail) without reading them back.
+        case.new_timeline = ([action], attachments.get(case.pk, []))
+        case.replayed = False
+    return cases
+
+
+def _create_cases(intakes: list[_Intake]) -> list[Case]:
+    """Make checked reports into cases, in the caller's transaction (see _plan_cases and
+    _write_cases)."""
+    return _write_cases(_plan_cases(intakes))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1199,3 +1848,4 @@ def ensure_default_categories() -> None:
     module = import_module("wangge.cases.migrations.0002_default_categories")
     with transaction.atomic():
         module.add_default_categories(django_apps, None)
+        categories_changed()

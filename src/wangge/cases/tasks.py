@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import threading
+import time
+
 from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
@@ -45,3 +50,61 @@ def send_notifications(notification_ids: list[int]) -> int:
     from .notify import deliver
 
     return deliver(notification_ids)
+
+
+# How long the intake worker takes in receipts before it hands the worker back to the other
+# tasks (and asks for itself again if some are left).
+INTAKE_RUN_SECONDS = 5.0
+# Receipts acknowledged within one window of this length are taken in by one run, started at
+# the end of the window: under load a run finds hundreds of receipts (a few statements each
+# batch), and a single report waits a fraction of a second plus the worker's poll.
+INTAKE_WINDOW_SECONDS = 0.2
+
+_window_lock = threading.Lock()
+_last_window = -1
+
+
+def enqueue_intake_processing() -> None:
+    """Ask for a run of process_intake once per window and process (called when a receipt
+    commits). The run starts no earlier than the window's end, when every receipt of the
+    window whose request asked within it has committed; the scheduler's periodic run picks up
+    whatever a lost request could leave behind."""
+    global _last_window
+    now = time.time()
+    window = int(now / INTAKE_WINDOW_SECONDS)
+    with _window_lock:
+        if window == _last_window:
+            return
+        _last_window = window
+    run_after = None
+    backend = process_intake.get_backend()
+    if backend.supports_defer and not type(backend).__module__.startswith("django_tasks_rq"):
+        # (RQ runs deferred jobs only with a scheduler process; an immediate job is as good.)
+        run_after = dt.datetime.fromtimestamp((window + 1) * INTAKE_WINDOW_SECONDS, tz=dt.UTC)
+    try:
+        (process_intake.using(run_after=run_after) if run_after else process_intake).enqueue()
+    except Exception:  # noqa: BLE001 - the receipt is safe; the periodic run takes it in
+        logging.getLogger(__name__).exception("could not ask for the intake worker")
+
+
+@task()
+def process_intake() -> int:
+    """Take pending intake receipts into the case loop (services.intake_process). Full
+    batches follow each other for a few seconds at most (then another run is asked for); a
+    partial batch ends the run: the receipts that arrive meanwhile wait for the run of their
+    own window, so that each batch holds a window's worth of reports rather than the two or
+    three that came in while the last one was written. Periodic as well (a safety net)."""
+    from . import services
+    from .choices import ReceiptStatus
+    from .models import IntakeReceipt
+
+    taken = 0
+    stop_at = time.monotonic() + INTAKE_RUN_SECONDS
+    while time.monotonic() < stop_at:
+        n = services.intake_process(limit=services.INTAKE_BATCH)
+        taken += n
+        if n < services.INTAKE_BATCH:
+            return taken
+    if IntakeReceipt.objects.filter(status=ReceiptStatus.PENDING).exists():
+        process_intake.enqueue()
+    return taken

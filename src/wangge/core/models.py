@@ -35,3 +35,21 @@ class AuditEntry(models.Model):
         if self.pk:
             raise ValueError("audit entries are append-only")
         super().save(*args, **kwargs)
+
+
+class Generation(models.Model):
+    """The generation of some reference data that processes keep in memory (the grid index,
+    the case categories): a random token replaced, in the same transaction, by every change
+    of that data. Each process compares it with the token its copy was built at (see
+    core.generations); a table, so that every web and task process of an installation,
+    on one machine or several, sees a change exactly when it commits."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("data generation")
+        verbose_name_plural = _("data generations")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.token}"

@@ -652,5 +652,5 @@ class Builder:
                 object_repr=self.ctx.county.name,
                 data={"preset": self.plan.key, "seed": self.seed},
             )
-            transaction.on_commit(geo.bump_version)
+            geo.bump_version()
         return self.ctx

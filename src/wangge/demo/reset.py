@@ -80,7 +80,7 @@ def wipe() -> dict[str, int]:
                 cursor.execute("DELETE FROM %s" % connection.ops.quote_name(model._meta.db_table))
                 if cursor.rowcount:
                     deleted[model._meta.label] = cursor.rowcount
-    transaction.on_commit(geo.bump_version)
+    geo.bump_version()
     return deleted
 
 

@@ -206,3 +206,75 @@ def test_notifications_endpoint(world, report, django_capture_on_commit_callback
     assert api(world.chief_a).post(f"/api/cases/notifications/{other.pk}/read/").status_code == 404
     assert c.post("/api/cases/notifications/read-all/").json() == {"read": 1}
     assert api(world.chief_a).get("/api/cases/notifications/").status_code == 200
+
+
+def test_an_acknowledged_report_answers_202_with_its_receipt(world):
+    c = api(world.worker_a1)
+    r = c.post(
+        "/api/cases/",
+        body(),
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="phone-1",
+        HTTP_PREFER="respond-async",
+    )
+    assert r.status_code == 202, r.content
+    data = r.json()
+    assert data["status"] == "pending" and data["case"] is None and data["number"] is None
+    assert r["Location"] == data["url"] == f"/api/cases/receipts/{data['tracking_code']}/"
+    assert r["Preference-Applied"] == "respond-async"
+    assert not Case.objects.exists()
+
+    # The phone retries on a bad network: the same receipt, nothing new.
+    again = c.post(
+        "/api/cases/",
+        body(),
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="phone-1",
+        HTTP_PREFER="respond-async",
+    )
+    assert again.status_code == 202 and again.json()["tracking_code"] == data["tracking_code"]
+
+    assert c.get(data["url"]).json()["status"] == "pending"
+    services.intake_process()
+    done = c.get(data["url"]).json()
+    case = Case.objects.get()
+    assert (done["status"], done["case"], done["number"]) == ("done", case.pk, case.number)
+    assert case.tracking_code == data["tracking_code"]
+    # A retry after it was taken in still answers 202, now with the case.
+    late = c.post(
+        "/api/cases/",
+        body(),
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="phone-1",
+        HTTP_PREFER="respond-async",
+    )
+    assert late.status_code == 202 and late.json()["case"] == case.pk
+    assert Case.objects.count() == 1
+
+
+def test_an_acknowledged_report_refuses_bad_input_at_once(world):
+    c = api(world.worker_a1)
+    async_ = {"HTTP_PREFER": "respond-async"}
+    r = c.post("/api/cases/", body(lat=40.0, lng=116.4), format="json", **async_)
+    assert r.status_code == 400 and r.json()["field"] == "location"
+    r = c.post("/api/cases/", body(category="nope"), format="json", **async_)
+    assert r.status_code == 400 and r.json()["field"] == "category"
+    r = c.post("/api/cases/", body(description="x" * 4001), format="json", **async_)
+    assert r.status_code == 400 and r.json()["field"] == "description"
+    assert api(world.outsider).post("/api/cases/", body(), format="json", **async_).status_code == (
+        403
+    )
+    from wangge.cases.models import IntakeReceipt
+
+    assert not IntakeReceipt.objects.exists()
+
+
+def test_a_receipt_is_seen_by_its_sender_and_by_those_who_see_its_case(world):
+    r = api(world.worker_a1).post("/api/cases/", body(), format="json", HTTP_PREFER="respond-async")
+    url = r.json()["url"]
+    assert api(world.outsider).get(url).status_code == 404  # pending: only the sender
+    assert api(world.chief_a).get(url).status_code == 404
+    services.intake_process()
+    assert api(world.chief_a).get(url).json()["status"] == "done"  # now its case is in scope
+    assert api(world.outsider).get(url).status_code == 404
+    assert api(world.worker_a1).get("/api/cases/receipts/no-such-code/").status_code == 404

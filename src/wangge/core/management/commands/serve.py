@@ -1,7 +1,8 @@
 """`wangge serve`: the embedded mode in one command.
 
 Migrates the database, loads the demo town when the database is empty, starts the background
-task worker and serves the web UI with gunicorn, printing the URL and the demo logins.
+task worker and the scheduler of the periodic tasks, and serves the web UI with gunicorn,
+printing the URL and the demo logins.
 """
 
 from __future__ import annotations
@@ -15,6 +16,37 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+# How often the task worker looks for new tasks when it has none: an acknowledged report
+# (受理回执) waits for this at most before the intake worker routes it.
+WORKER_INTERVAL = os.environ.get("WANGGE_WORKER_INTERVAL", "0.5")
+
+
+def worker_command() -> list[str]:
+    """The background task worker (database backend), as `wangge serve` starts it."""
+    return [sys.executable, "-m", "wangge.cli", "db_worker", "--interval", WORKER_INTERVAL]
+
+
+def scheduler_command() -> list[str]:
+    """The scheduler that enqueues the periodic tasks (settings.WANGGE_PERIODIC_TASKS)."""
+    return [sys.executable, "-m", "wangge.cli", "scheduler"]
+
+
+def web_command(host: str, port: int, workers: int, *, access_log: bool = True) -> list[str]:
+    """The production web server, as `wangge serve` starts it: gunicorn, sync workers."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "wangge.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--timeout",
+        "120",
+    ]
+    return [*cmd, "--access-logfile", "-"] if access_log else [*cmd, "--log-level", "warning"]
+
 
 class Command(BaseCommand):
     help = "Migrate, load demo data if the database is empty, and serve wangge."
@@ -27,7 +59,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--preset", default=os.environ.get("WANGGE_DEMO_PRESET", "town"))
         parser.add_argument("--no-demo", action="store_true", help="do not load demo data")
-        parser.add_argument("--no-worker", action="store_true", help="do not start the task worker")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="do not start the task worker and the scheduler",
+        )
 
     def handle(self, *args, port, host, workers, preset, no_demo, no_worker, **options):
         call_command("migrate", interactive=False, verbosity=0)
@@ -50,10 +86,13 @@ class Command(BaseCommand):
 
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="wangge.settings")
         procs: list[subprocess.Popen] = []
-        if not no_worker and settings.TASK_BACKEND == "database":
-            procs.append(
-                subprocess.Popen([sys.executable, "-m", "wangge.cli", "db_worker"], env=env)
-            )
+        if not no_worker:
+            # The periodic tasks (deadline sweep, nightly closes, assessments, the intake safety
+            # net) whatever the backend; the worker itself for the database backend (RQ
+            # deployments run their own `rqworker`).
+            procs.append(subprocess.Popen(scheduler_command(), env=env))
+            if settings.TASK_BACKEND == "database":
+                procs.append(subprocess.Popen(worker_command(), env=env))
         url = f"http://{host}:{port}"
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"wangge 网格 → {url}"))
@@ -67,21 +106,7 @@ class Command(BaseCommand):
         if demo_loaded:
             self.stdout.write("")
         self.stdout.flush()
-        gunicorn = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "wangge.wsgi:application",
-            "--bind",
-            f"{host}:{port}",
-            "--workers",
-            str(workers),
-            "--access-logfile",
-            "-",
-            "--timeout",
-            "120",
-        ]
-        web = subprocess.Popen(gunicorn, env=env)
+        web = subprocess.Popen(web_command(host, port, workers), env=env)
         procs.append(web)
 
         def stop(*_):

@@ -1,0 +1,302 @@
+"""The intake acknowledged before it is routed (受理回执): services.case_receive writes a
+receipt, services.intake_process (the task worker) makes the cases, in batches, exactly as
+the synchronous intake would have."""
+
+import datetime as dt
+import random
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from wangge.cases import deadlines, kpis, routing, services, tasks
+from wangge.cases.choices import ReceiptStatus
+from wangge.cases.models import (
+    Case,
+    CaseAction,
+    CaseAttachment,
+    Category,
+    IntakeReceipt,
+    Notification,
+)
+from wangge.core.errors import DomainError, PermissionDenied
+from wangge.core.models import AuditEntry
+
+from .conftest import IN_A1, IN_B2, JPEG, MONDAY_10
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def receive(world, clock):
+    def _receive(**kw):
+        lat, lng = kw.pop("point", IN_A1)
+        params = {
+            "actor": world.town_admin,
+            "source": "api",
+            "description": "路灯坏了，晚上很黑",
+            "category": "environment",
+            "lat": lat,
+            "lng": lng,
+            "at": clock.now,
+        }
+        params.update(kw)
+        return services.case_receive(**params)
+
+    return _receive
+
+
+def test_a_receipt_is_written_and_becomes_a_case(world, receive):
+    receipt = receive(idempotency_client="user:1", idempotency_key="k1")
+    assert receipt.status == ReceiptStatus.PENDING and not receipt.replayed
+    assert not Case.objects.exists()  # acknowledged, not yet routed
+
+    assert services.intake_process() == 1
+    receipt.refresh_from_db()
+    assert receipt.status == ReceiptStatus.DONE and receipt.processed_at
+    case = Case.objects.get()
+    assert case.tracking_code == receipt.tracking_code
+    assert case.reported_at == MONDAY_10  # the moment it was acknowledged
+    assert case.grid == world.t.grid_a1 and case.handler == world.worker_a1
+    assert case.first_responder == world.town_admin and case.reported_by == world.town_admin
+    assert case.number and case.resolve_by > case.reported_at
+    [action] = CaseAction.objects.filter(case=case)
+    assert (action.verb, action.to_state, action.actor) == ("report", "reported", world.town_admin)
+    assert action.data["routing"] == routing.Reason.ON_DUTY
+    assert AuditEntry.objects.filter(verb="case.report", object_id=str(case.pk)).count() == 1
+    assert Notification.objects.filter(case=case, recipient=world.worker_a1).count() == 1
+    assert kpis.stored() == kpis.recount()
+    assert services.intake_process() == 0  # nothing left: a second run changes nothing
+    assert Case.objects.count() == 1
+
+
+def test_a_batch_equals_the_same_reports_one_by_one(world, clock):
+    """Routing, deadlines, numbers and rollups of a batch are those of the synchronous
+    intake: the same reports at the same moments give the same cases."""
+    rng = random.Random(7)
+    reports = []
+    for i in range(30):
+        clock.advance(minutes=rng.choice([1, 13, 95, 600]))
+        reports.append(
+            {
+                "actor": rng.choice([None, world.town_admin, world.worker_a1]),
+                "source": rng.choice(["api", "hotline"]),
+                "description": f"第{i}件事",
+                "category": rng.choice(["environment", "dispute_neighbour", "safety"]),
+                "urgency": rng.choice(["normal", "urgent", None]),
+                "lat": rng.choice([IN_A1, IN_B2])[0],
+                "lng": rng.choice([IN_A1, IN_B2])[1],
+                "reporter_phone": "13800138000",
+                "at": clock.now,
+            }
+        )
+    for r in reports:
+        if r["actor"] is world.worker_a1:
+            r["lat"], r["lng"] = IN_A1  # a grid worker reports on their own grid
+    for r in reports:
+        services.case_receive(**r)
+    assert services.intake_process(limit=1000) == 30
+    batch = list(Case.objects.order_by("reported_at", "id"))
+    for case, r in zip(batch, reports, strict=True):
+        grid = case.grid
+        level = case.category.default_level
+        expected = routing.route(
+            grid=grid, level=level, urgency=case.urgency, at=r["at"], reporter=r["actor"]
+        )
+        d = deadlines.compute_deadlines(case.category, case.urgency, r["at"])
+        assert case.handler_id == getattr(expected.handler, "pk", None)
+        assert (case.respond_by, case.resolve_by, case.warn_at) == (
+            d.respond_by,
+            d.resolve_by,
+            d.warn_at,
+        )
+        assert case.first_responder_id == getattr(r["actor"] or expected.handler, "pk", None)
+    numbers = [c.number for c in Case.objects.order_by("id")]
+    assert numbers == sorted(numbers) and len(set(numbers)) == 30
+    assert kpis.stored() == kpis.recount()
+
+
+def test_a_retry_gets_the_same_receipt_and_a_reuse_of_the_key_is_refused(world, receive):
+    first = receive(idempotency_client="user:1", idempotency_key="k1")
+    again = receive(idempotency_client="user:1", idempotency_key="k1")
+    assert again.replayed and again.pk == first.pk
+    with pytest.raises(DomainError) as exc:
+        receive(idempotency_client="user:1", idempotency_key="k1", description="另一件事")
+    assert exc.value.code == "idempotency_conflict"
+    assert IntakeReceipt.objects.count() == 1
+    services.intake_process()
+    # After it is taken in, the same request through either door answers with the case.
+    assert receive(idempotency_client="user:1", idempotency_key="k1").status == "done"
+    case = services.case_report(
+        actor=world.town_admin,
+        source="api",
+        description="路灯坏了，晚上很黑",
+        category="environment",
+        lat=IN_A1[0],
+        lng=IN_A1[1],
+        idempotency_client="user:1",
+        idempotency_key="k1",
+    )
+    assert case.replayed and Case.objects.count() == 1
+
+
+def test_a_synchronous_retry_of_a_pending_receipt_takes_it_in(world, receive):
+    receipt = receive(idempotency_client="user:1", idempotency_key="k1")
+    case = services.case_report(
+        actor=world.town_admin,
+        source="api",
+        description="路灯坏了，晚上很黑",
+        category="environment",
+        lat=IN_A1[0],
+        lng=IN_A1[1],
+        idempotency_client="user:1",
+        idempotency_key="k1",
+    )
+    assert case.replayed and case.tracking_code == receipt.tracking_code
+    assert Case.objects.count() == 1 and IntakeReceipt.objects.get().status == "done"
+
+
+def test_a_synchronous_report_with_a_key_registers_it(world, report):
+    case = report(idempotency_client="qr", idempotency_key="form-1")
+    receipt = IntakeReceipt.objects.get()
+    assert (receipt.tracking_code, receipt.status) == (case.tracking_code, "done")
+    assert receipt.payload == {}  # the case is the record; the receipt only holds the key
+
+
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"point": (40.0, 116.4)}, "location"),
+        ({"point": ("abc", "1")}, "location"),
+        ({"category": "no-such-thing"}, "category"),
+        ({"description": "x" * 4001}, "description"),
+        ({"description": "<b></b>"}, "description"),
+        ({"urgency": "apocalyptic"}, "urgency"),
+        ({"source": "carrier-pigeon"}, "source"),
+        ({"photos": [SimpleUploadedFile("fake.jpg", b"MZ not an image")]}, "photos"),
+    ],
+)
+def test_bad_input_is_refused_at_once_and_nothing_is_kept(world, receive, kwargs, field):
+    with pytest.raises(DomainError) as exc:
+        receive(**kwargs)
+    assert exc.value.field == field
+    assert not IntakeReceipt.objects.exists() and not Case.objects.exists()
+
+
+def test_staff_outside_their_scope_are_refused_at_once(world, receive):
+    with pytest.raises(PermissionDenied):
+        receive(actor=world.outsider)
+    assert not IntakeReceipt.objects.exists()
+
+
+def test_photos_are_stored_at_once_and_attached_to_the_case(world, receive, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    receipt = receive(photos=[SimpleUploadedFile("a.jpg", JPEG)])
+    [(name, kind, size, _sha)] = receipt.payload["photos"]
+    assert (tmp_path / name).read_bytes() == JPEG and kind == "image/jpeg" and size == len(JPEG)
+    services.intake_process()
+    att = CaseAttachment.objects.get()
+    assert att.file.name == name and att.case.tracking_code == receipt.tracking_code
+    assert att.action.verb == "report"
+
+
+def test_a_receipt_that_cannot_be_taken_in_is_kept_failed_and_the_others_go_through(world, receive):
+    good = receive(description="好的")
+    bad = receive(description="坏的")
+    also_good = receive(description="也好")
+    # The category of the second report is gone by the time the worker reaches it.
+    payload = dict(bad.payload, category=999_999)
+    IntakeReceipt.objects.filter(pk=bad.pk).update(payload=payload)
+
+    assert services.intake_process() == 2
+    statuses = dict(IntakeReceipt.objects.values_list("pk", "status"))
+    assert statuses == {good.pk: "done", bad.pk: "failed", also_good.pk: "done"}
+    bad.refresh_from_db()
+    assert bad.error and bad.attempts == 1
+    assert sorted(Case.objects.values_list("description", flat=True)) == ["也好", "好的"]
+
+    # Put right, an administrator sends it round again.
+    IntakeReceipt.objects.filter(pk=bad.pk).update(
+        payload=dict(payload, category=Category.objects.get(code="environment").pk)
+    )
+    with pytest.raises(PermissionDenied):
+        services.intake_retry(actor=world.town_admin, receipt=bad)
+    world.county_admin.is_superuser = True
+    world.county_admin.save()
+    assert services.intake_retry(actor=world.county_admin, receipt=bad).status == "done"
+    assert Case.objects.filter(tracking_code=bad.tracking_code).exists()
+
+
+def test_receipts_taken_by_another_worker_meanwhile_are_not_taken_twice(
+    world, receive, monkeypatch
+):
+    first, second = receive(), receive()
+    plan = services._plan_cases
+
+    def plan_then_lose_the_race(intakes):
+        planned = plan(intakes)
+        if len(intakes) == 2:  # another worker claims and takes in the first one
+            assert services.intake_process(receipt_ids=[first.pk]) == 1
+        return planned
+
+    monkeypatch.setattr(services, "_plan_cases", plan_then_lose_the_race)
+    assert services.intake_process() == 1  # started again with what was left
+    assert Case.objects.count() == 2
+    assert set(Case.objects.values_list("tracking_code", flat=True)) == {
+        first.tracking_code,
+        second.tracking_code,
+    }
+
+
+def test_the_worker_is_asked_once_per_window_to_start_at_its_end(world, monkeypatch, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    backend = tasks.process_intake.get_backend()
+    asked = []
+
+    class Task:
+        def using(self, run_after=None):
+            asked.append(run_after)
+            return self
+
+        def enqueue(self):
+            pass
+
+        def get_backend(self):
+            return backend
+
+    monkeypatch.setattr(tasks, "process_intake", Task())
+    monkeypatch.setattr(tasks, "_last_window", -1)
+    now = [1_000_000.05]
+    monkeypatch.setattr(tasks.time, "time", lambda: now[0])
+    tasks.enqueue_intake_processing()
+    tasks.enqueue_intake_processing()  # same window: nothing more
+    now[0] += tasks.INTAKE_WINDOW_SECONDS
+    tasks.enqueue_intake_processing()
+    assert len(asked) == 2
+    window_end = (int(1_000_000.05 / tasks.INTAKE_WINDOW_SECONDS) + 1) * tasks.INTAKE_WINDOW_SECONDS
+    assert asked[0] == dt.datetime.fromtimestamp(window_end, tz=dt.UTC)
+
+
+def test_the_task_takes_in_everything_pending(world, receive):
+    for i in range(5):
+        receive(description=f"第{i}件")
+    assert tasks.process_intake.call() == 5
+    assert IntakeReceipt.objects.filter(status="done").count() == 5
+    assert tasks.process_intake.call() == 0
+
+
+def test_a_receipt_commit_asks_for_the_worker(world, receive, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        receive()
+    assert [c.__name__ for c in callbacks] == ["request_intake_processing"]
+
+
+def test_the_public_board_shows_a_receipt_before_its_case(world, receive, client):
+    receipt = receive(reporter_phone="13800138000", reporter_name="张三")
+    r = client.get(f"/t/{receipt.tracking_code}")
+    body = r.content.decode()
+    assert r.status_code == 200 and 'http-equiv="refresh"' in body
+    assert "13800138000" not in body and "张三" not in body
+    services.intake_process()
+    r = client.get(f"/t/{receipt.tracking_code}")
+    assert r.status_code == 200 and Case.objects.get().number in r.content.decode()
+    assert client.get("/t/forged-code-123").status_code == 404

@@ -1,0 +1,93 @@
+"""wangge.core.sqlite3: a transaction that finds the write lock taken waits for it in short
+steps, and gives up after the busy timeout like SQLite's own handler."""
+
+import sqlite3
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from wangge.core.sqlite3.base import DatabaseWrapper
+
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only"),
+    pytest.mark.django_db,
+]
+
+
+def _wrapper(path, timeout_ms: int) -> DatabaseWrapper:
+    settings = dict(connection.settings_dict)
+    settings.update(
+        NAME=str(path),
+        OPTIONS={
+            "init_command": f"PRAGMA journal_mode=WAL; PRAGMA busy_timeout={timeout_ms};",
+            "transaction_mode": "IMMEDIATE",
+        },
+        TEST={},
+    )
+    return DatabaseWrapper(settings, alias="wait-test")
+
+
+def _hold_lock(path, seconds: float, held: threading.Event):
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    held.set()
+    time.sleep(seconds)
+    other.execute("COMMIT")
+    other.close()
+
+
+def test_a_transaction_waits_for_the_lock_in_short_steps(tmp_path, monkeypatch):
+    from wangge.core.sqlite3 import base
+
+    path = tmp_path / "w.sqlite3"
+    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()
+    db = _wrapper(path, 5000)
+    db.ensure_connection()
+    assert db._busy_timeout_ms == 5000
+    slept = []
+
+    class Clock:
+        monotonic = staticmethod(time.monotonic)
+
+        @staticmethod
+        def sleep(seconds):
+            slept.append(seconds)
+            time.sleep(seconds)
+
+    monkeypatch.setattr(base, "time", Clock)
+    held = threading.Event()
+    holder = threading.Thread(target=_hold_lock, args=(path, 0.2, held))
+    holder.start()
+    held.wait()
+    # What transaction.atomic does: BEGIN IMMEDIATE, taken once the holder commits.
+    db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    db.cursor().execute("INSERT INTO t VALUES (1)")
+    db.commit()
+    holder.join()
+    # It tried again and again, never sleeping longer than MAX_DELAY between tries (SQLite's
+    # own handler sleeps up to 100 ms past the moment the lock is free).
+    assert len(slept) > 10 and slept[0] == base.FIRST_DELAY and max(slept) <= base.MAX_DELAY
+    assert db.connection.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+    assert db.connection.execute("SELECT count(*) FROM t").fetchone()[0] == 1
+    db.close()
+
+
+def test_the_busy_timeout_still_applies(tmp_path):
+    path = tmp_path / "w.sqlite3"
+    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()
+    db = _wrapper(path, 100)
+    db.ensure_connection()
+    held = threading.Event()
+    holder = threading.Thread(target=_hold_lock, args=(path, 0.6, held))
+    holder.start()
+    held.wait()
+    from django.db.utils import OperationalError
+
+    with pytest.raises((OperationalError, sqlite3.OperationalError)):
+        db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    holder.join()
+    # The connection is usable afterwards, with its busy timeout back in place.
+    assert db.connection.execute("PRAGMA busy_timeout").fetchone()[0] == 100
+    db.close()
