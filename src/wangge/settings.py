@@ -195,6 +195,7 @@ WANGGE_PERIODIC_TASKS = [
     ("wangge.cases.tasks.sweep_deadlines", int(os.environ.get("WANGGE_SWEEP_SECONDS", "300"))),
     # Acknowledged reports 受理回执 not yet taken in (each receipt also asks for a run itself).
     ("wangge.cases.tasks.process_intake", 30),
+    ("wangge.cases.tasks.prune_receipts", 86400),
     # Yesterday's daily reports and 2348 compliance (idempotent; hourly so a missed run heals).
     ("wangge.fieldwork.tasks.close_days", 3600),
     # Overdue supervision problems turn red and escalate, like cases.

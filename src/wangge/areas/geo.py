@@ -51,7 +51,8 @@ def validate_point(lat, lng) -> tuple[float, float]:
         lat_f, lng_f = float(lat), float(lng)
     except (TypeError, ValueError) as exc:
         raise DomainError(_("The location is not a valid coordinate."), field="location") from exc
-    if not (-90 <= lat_f <= 90 and -180 <= lng_f <= 180) or np.isnan(lat_f) or np.isnan(lng_f):
+    # NaN fails every comparison, so the range check refuses it too.
+    if not (-90 <= lat_f <= 90 and -180 <= lng_f <= 180):
         raise DomainError(_("The location is not a valid coordinate."), field="location")
     return lat_f, lng_f
 

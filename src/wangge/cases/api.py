@@ -260,11 +260,12 @@ class ReceiptSerializer(serializers.Serializer):
 
 def receipt_data(receipt, case=None) -> dict:
     code = receipt.tracking_code
+    received = timezone.localtime(receipt.received_at).isoformat()  # as DRF writes datetimes
     return {
         "tracking_code": code,
         "status": receipt.status,
         "status_display": str(ReceiptStatus(receipt.status).label),
-        "received_at": serializers.DateTimeField().to_representation(receipt.received_at),
+        "received_at": received[:-6] + "Z" if received.endswith("+00:00") else received,
         "case": case.pk if case is not None else None,
         "number": case.number if case is not None else None,
         "url": f"/api/cases/receipts/{code}/",

@@ -42,10 +42,19 @@ def _aware(day: dt.date, t: dt.time) -> dt.datetime:
 
 def add_working_hours(start: dt.datetime, hours) -> dt.datetime:
     """The moment when `hours` working hours have passed after `start`."""
-    remaining = dt.timedelta(hours=float(hours))
+    return add_working_hours_many(start, [hours])[0]
+
+
+def add_working_hours_many(start: dt.datetime, hours_list) -> list[dt.datetime]:
+    """add_working_hours for several durations from one start, in one walk of the calendar
+    (a new case has three deadlines: to respond, the yellow warning, to resolve)."""
+    wanted = sorted((dt.timedelta(hours=float(h)), i) for i, h in enumerate(hours_list))
+    out: list[dt.datetime | None] = [None] * len(wanted)
     tz = timezone.get_current_timezone()
     local = start.astimezone(tz)
     day = local.date()
+    spent = dt.timedelta()  # working time counted so far
+    k = 0
     for _ in range(_MAX_DAYS):
         if is_workday(day):
             for begin, end in WORKING_PERIODS:
@@ -54,9 +63,12 @@ def add_working_hours(start: dt.datetime, hours) -> dt.datetime:
                 if s >= period_end:
                     continue
                 available = period_end - s
-                if remaining <= available:
-                    return s + remaining
-                remaining -= available
+                while k < len(wanted) and wanted[k][0] - spent <= available:
+                    out[wanted[k][1]] = s + (wanted[k][0] - spent)
+                    k += 1
+                if k == len(wanted):
+                    return out
+                spent += available
         day += dt.timedelta(days=1)
     raise ValueError("deadline too far in the future")
 
@@ -121,12 +133,16 @@ class Deadlines:
 
 def compute_deadlines(category, urgency: str, start: dt.datetime) -> Deadlines:
     limits = limits_for(category, urgency)
-    w = limits.working_time
+    hours = (limits.response_hours, limits.resolve_hours, limits.resolve_hours * YELLOW_FRACTION)
+    if limits.working_time:
+        respond_by, resolve_by, warn_at = add_working_hours_many(start, hours)
+    else:
+        respond_by, resolve_by, warn_at = (start + dt.timedelta(hours=float(h)) for h in hours)
     return Deadlines(
-        respond_by=add_hours(start, limits.response_hours, working_time=w),
-        resolve_by=add_hours(start, limits.resolve_hours, working_time=w),
-        warn_at=add_hours(start, limits.resolve_hours * YELLOW_FRACTION, working_time=w),
-        working_time=w,
+        respond_by=respond_by,
+        resolve_by=resolve_by,
+        warn_at=warn_at,
+        working_time=limits.working_time,
     )
 
 

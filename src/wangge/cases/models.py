@@ -332,6 +332,8 @@ class IntakeReceipt(models.Model):
     )
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     received_at = models.DateTimeField(_("received at"))
+    # Not indexed: receipts are read by tracking code, key or status, and pruned after
+    # WANGGE_RECEIPT_KEEP_DAYS (one index write fewer per report).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("entered by"),
@@ -339,6 +341,7 @@ class IntakeReceipt(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     # The report as checked at intake (ids of the category, grid, area and household, the
     # cleaned texts, the stored photos): exactly what the case will be made of.

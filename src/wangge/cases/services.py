@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import secrets
 from collections import Counter, defaultdict
@@ -1028,6 +1029,27 @@ def intake_retry(*, actor, receipt: IntakeReceipt) -> IntakeReceipt:
     intake_process(receipt_ids=[receipt.pk])
     receipt.refresh_from_db()
     return receipt
+
+
+RECEIPT_KEEP_DAYS = int(os.environ.get("WANGGE_RECEIPT_KEEP_DAYS", "90"))
+
+
+def receipts_prune(*, older_than_days: int = RECEIPT_KEEP_DAYS, now=None) -> int:
+    """Delete the receipts of reports taken in more than `older_than_days` ago: their cases
+    hold everything, and a phone does not retry after that long. Pending and failed
+    receipts are never deleted. Returns how many went."""
+    cutoff = (now or _now()) - dt.timedelta(days=older_than_days)
+    deleted, _ = IntakeReceipt.objects.filter(
+        status=ReceiptStatus.DONE, processed_at__lt=cutoff
+    ).delete()
+    if deleted:
+        audit(
+            actor=None,
+            verb="case.receipts_pruned",
+            object_type="cases.intakereceipt",
+            data={"deleted": deleted, "before": cutoff.isoformat()},
+        )
+    return deleted
 
 
 def request_intake_processing() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import threading
 import time
 
@@ -56,9 +57,10 @@ def send_notifications(notification_ids: list[int]) -> int:
 # tasks (and asks for itself again if some are left).
 INTAKE_RUN_SECONDS = 5.0
 # Receipts acknowledged within one window of this length are taken in by one run, started at
-# the end of the window: under load a run finds hundreds of receipts (a few statements each
-# batch), and a single report waits a fraction of a second plus the worker's poll.
-INTAKE_WINDOW_SECONDS = 0.2
+# the end of the window: under load a run finds hundreds of receipts (a batch costs a few
+# statements whatever its size), and a single report waits a fraction of a second plus the
+# worker's poll (WANGGE_WORKER_INTERVAL) before it has its case number and handler.
+INTAKE_WINDOW_SECONDS = float(os.environ.get("WANGGE_INTAKE_WINDOW", "0.5"))
 
 _window_lock = threading.Lock()
 _last_window = -1
@@ -108,3 +110,11 @@ def process_intake() -> int:
     if IntakeReceipt.objects.filter(status=ReceiptStatus.PENDING).exists():
         process_intake.enqueue()
     return taken
+
+
+@task()
+def prune_receipts() -> int:
+    """Daily: the receipts of reports taken in long ago go (services.receipts_prune)."""
+    from . import services
+
+    return services.receipts_prune()

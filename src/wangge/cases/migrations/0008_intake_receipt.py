@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
                 ('processed_at', models.DateTimeField(blank=True, null=True, verbose_name='processed at')),
                 ('attempts', models.PositiveSmallIntegerField(default=0)),
                 ('error', models.TextField(blank=True, verbose_name='error')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='entered by')),
+                ('actor', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='entered by')),
             ],
             options={
                 'verbose_name': 'intake receipt',

@@ -240,6 +240,7 @@ def test_an_acknowledged_report_answers_202_with_its_receipt(world):
     case = Case.objects.get()
     assert (done["status"], done["case"], done["number"]) == ("done", case.pk, case.number)
     assert case.tracking_code == data["tracking_code"]
+    assert c.get(f"/api/cases/{case.pk}/").json()["reported_at"] == data["received_at"]
     # A retry after it was taken in still answers 202, now with the case.
     late = c.post(
         "/api/cases/",

@@ -87,3 +87,32 @@ def test_compute_deadlines_urgent_wall_clock_and_normal_working_time():
     assert normal.resolve_by == at(2025, 10, 14, 17, 0)
     assert normal.respond_by == at(2025, 10, 10, 9, 0)  # 8 h: 0.5 + 7 on 9 Oct + 0.5
     assert normal.respond_by < normal.warn_at < normal.resolve_by
+
+
+def _one_at_a_time(start, hours):
+    """The plain walk: period by period until `hours` are used up (the reference)."""
+    remaining = dt.timedelta(hours=hours)
+    local = timezone.localtime(start)
+    day = local.date()
+    while True:
+        if deadlines.is_workday(day):
+            for begin, end in deadlines.WORKING_PERIODS:
+                period_end = timezone.make_aware(dt.datetime.combine(day, end))
+                s = max(timezone.make_aware(dt.datetime.combine(day, begin)), local)
+                if s < period_end:
+                    if remaining <= period_end - s:
+                        return s + remaining
+                    remaining -= period_end - s
+        day += dt.timedelta(days=1)
+
+
+def test_several_deadlines_in_one_walk_equal_the_plain_walk():
+    import random
+
+    rng = random.Random(3)
+    for _ in range(300):
+        start = at(2025, 9, rng.randint(20, 30), rng.randint(0, 23), rng.randint(0, 59))
+        hours = [rng.choice([0.5, 1, 3.5, 7, 8, 20, 28, 35, 70]) for _ in range(3)]
+        assert deadlines.add_working_hours_many(start, hours) == [
+            _one_at_a_time(start, h) for h in hours
+        ]

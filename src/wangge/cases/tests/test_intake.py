@@ -300,3 +300,17 @@ def test_the_public_board_shows_a_receipt_before_its_case(world, receive, client
     r = client.get(f"/t/{receipt.tracking_code}")
     assert r.status_code == 200 and Case.objects.get().number in r.content.decode()
     assert client.get("/t/forged-code-123").status_code == 404
+
+
+def test_old_receipts_of_cases_are_pruned_and_the_others_kept(world, receive, clock):
+    taken = receive(description="早就办了")
+    services.intake_process()
+    waiting = receive(description="还在排队")
+    failed = receive(description="出了错")
+    IntakeReceipt.objects.filter(pk=failed.pk).update(status="failed")
+    assert services.receipts_prune(older_than_days=90, now=clock.now) == 0  # all recent
+    later = clock.now + dt.timedelta(days=91)
+    assert services.receipts_prune(older_than_days=90, now=later) == 1
+    assert set(IntakeReceipt.objects.values_list("pk", flat=True)) == {waiting.pk, failed.pk}
+    assert Case.objects.filter(tracking_code=taken.tracking_code).exists()
+    assert AuditEntry.objects.filter(verb="case.receipts_pruned").count() == 1
