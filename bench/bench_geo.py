@@ -34,6 +34,7 @@ def build_index():
         geoms=geoms,
         area_ids=ids,
         levels=["grid"] * len(geoms),
+        paths={int(i): f"{int(i):016d}" for i in ids},
     )
 
 
