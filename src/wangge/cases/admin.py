@@ -4,8 +4,18 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.audit import audit
+from wangge.core.errors import DomainError
 
-from .models import Case, CaseAction, Category, CategoryLimit, Notification, Open311Client
+from . import services
+from .models import (
+    Case,
+    CaseAction,
+    Category,
+    CategoryLimit,
+    IntakeReceipt,
+    Notification,
+    Open311Client,
+)
 from .services import hash_api_key
 
 
@@ -104,4 +114,38 @@ class NotificationAdmin(admin.ModelAdmin):
         return False
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(IntakeReceipt)
+class IntakeReceiptAdmin(admin.ModelAdmin):
+    """Acknowledged reports 受理回执. Read-only; a receipt that could not be taken in (its
+    error says why) is sent round again with the action, once what it lacked is put right."""
+
+    list_display = ["tracking_code", "status", "source", "received_at", "processed_at", "attempts"]
+    list_filter = ["status", "source"]
+    search_fields = ["tracking_code"]
+    readonly_fields = [f.name for f in IntakeReceipt._meta.fields if f.name != "payload"]
+    exclude = ["payload"]  # the reporter's texts and phone: not for the list of receipts
+    actions = ["retry"]
+
+    @admin.action(description=_("Take the selected failed receipts in again"))
+    def retry(self, request, queryset):
+        done = 0
+        for receipt in queryset.filter(status="failed"):
+            try:
+                receipt = services.intake_retry(actor=request.user, receipt=receipt)
+            except DomainError as exc:
+                self.message_user(request, str(exc.message), messages.ERROR)
+                continue
+            done += receipt.status == "done"
+        self.message_user(request, _("%(n)d receipt(s) taken in.") % {"n": done})
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -4,6 +4,7 @@ the case row locked, the current state checked, a CaseAction and an audit row ap
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -606,96 +607,111 @@ class _Intake:
 # Intake
 
 
-def _check_report(
-    *,
-    actor,
-    source: str,
-    description: str,
-    title: str,
-    category,
-    urgency,
-    lat,
-    lng,
-    area,
-    household,
-    address: str,
-    reporter_name: str,
-    reporter_phone: str,
-    reporter_email: str,
-    photos: list,
-    at: dt.datetime,
-) -> _Intake:
-    """Validate, locate and classify a report, writing nothing: a report that passes becomes
-    a case (or a receipt) without any further check that could fail on the reporter's input."""
-    description = clean_text(description, field="description", required=True)
-    title = clean_text(title, field="title", max_length=100) or description[:30]
-    address = clean_text(address, field="address", max_length=200)
-    reporter_name = clean_text(reporter_name, field="reporter_name", max_length=50)
-    reporter_email = clean_text(reporter_email, field="email", max_length=254)
-    phone_required = source == Source.QR or (source == Source.OPEN311 and not reporter_email)
-    reporter_phone = clean_phone(reporter_phone, required=phone_required)
-    cat = get_category(category)
-    urgency = urgency or cat.default_urgency
-    if urgency not in Urgency.values:
-        raise DomainError(_("Unknown urgency."), field="urgency")
-    photo_data = clean_photos(photos)
-    place = _resolve_location(lat=lat, lng=lng, area=area, household=household)
-    staff = actor if getattr(actor, "pk", None) else None
-    if staff is not None and source not in PUBLIC_SOURCES:
-        permissions.require(
-            permissions.in_scope(staff, place.area_path),
-            _("You have no post covering the grid of this case."),
+@dataclass
+class _Report:
+    """A report as a channel hands it to case_report or case_receive (their keyword
+    arguments), before any check."""
+
+    actor: object
+    source: str
+    description: str
+    title: str
+    category: object
+    urgency: str | None
+    lat: object
+    lng: object
+    area: Area | None
+    household: object
+    address: str
+    reporter_name: str
+    reporter_phone: str
+    reporter_email: str
+    photos: Iterable | None
+    idempotency_client: str
+    idempotency_key: str
+    at: dt.datetime | None
+
+    def __post_init__(self):
+        if self.source not in Source.values:
+            raise DomainError(_("Unknown source channel."), field="source")
+        self.idempotency_key = str(self.idempotency_key or "").strip()[:128]
+        self.photos = [p for p in (self.photos or []) if p]
+        self.at = self.at or _now()
+
+    @functools.cached_property
+    def body_hash(self) -> str:
+        """The fingerprint of the request, to tell a retry (same key, same body) from a reuse
+        of a key for another report ("" without a key)."""
+        if not self.idempotency_key:
+            return ""
+        return _body_hash(
+            {
+                "source": self.source,
+                "description": str(self.description or "").strip(),
+                "title": str(self.title or "").strip(),
+                "category": getattr(self.category, "code", self.category) or "",
+                "urgency": self.urgency or "",
+                "lat": self.lat,
+                "lng": self.lng,
+                "area": getattr(self.area, "pk", None),
+                "household": getattr(self.household, "pk", None),
+                "phone": str(self.reporter_phone or "").strip(),
+                "photos": len(self.photos),
+            }
         )
-    return _Intake(
-        source=source,
-        actor=staff,
-        actor_role=permissions.actor_role(staff, place.area_path) if staff else "public",
-        category=cat,
-        urgency=urgency,
-        title=title,
-        description=description,
-        place=place,
-        household_id=getattr(household, "pk", None),
-        address=address,
-        reporter_name=reporter_name,
-        reporter_phone=reporter_phone,
-        reporter_email=reporter_email,
-        at=at,
-        photos=photo_data,
-    )
 
+    def replay(self) -> IntakeReceipt | None:
+        """The receipt of an earlier request with this key (see _replay)."""
+        if not self.idempotency_key:
+            return None
+        return _replay(self.idempotency_client, self.idempotency_key, self.body_hash)
 
-def _request_hash(
-    *,
-    source,
-    description,
-    title,
-    category,
-    urgency,
-    lat,
-    lng,
-    area,
-    household,
-    reporter_phone,
-    photos,
-) -> str:
-    """The fingerprint of a request, to tell a retry (same key, same body) from a reuse of a
-    key for another report."""
-    return _body_hash(
-        {
-            "source": source,
-            "description": str(description or "").strip(),
-            "title": str(title or "").strip(),
-            "category": getattr(category, "code", category) or "",
-            "urgency": urgency or "",
-            "lat": lat,
-            "lng": lng,
-            "area": getattr(area, "pk", None),
-            "household": getattr(household, "pk", None),
-            "phone": str(reporter_phone or "").strip(),
-            "photos": len(photos),
-        }
-    )
+    def check(self) -> _Intake:
+        """Validate, locate and classify the report, writing nothing: a report that passes
+        becomes a case (or a receipt) without any further check that could fail on the
+        reporter's input."""
+        source = self.source
+        description = clean_text(self.description, field="description", required=True)
+        title = clean_text(self.title, field="title", max_length=100) or description[:30]
+        address = clean_text(self.address, field="address", max_length=200)
+        reporter_name = clean_text(self.reporter_name, field="reporter_name", max_length=50)
+        reporter_email = clean_text(self.reporter_email, field="email", max_length=254)
+        phone_required = source == Source.QR or (source == Source.OPEN311 and not reporter_email)
+        reporter_phone = clean_phone(self.reporter_phone, required=phone_required)
+        cat = get_category(self.category)
+        urgency = self.urgency or cat.default_urgency
+        if urgency not in Urgency.values:
+            raise DomainError(_("Unknown urgency."), field="urgency")
+        photo_data = clean_photos(self.photos)
+        place = _resolve_location(
+            lat=self.lat, lng=self.lng, area=self.area, household=self.household
+        )
+        staff = self.actor if getattr(self.actor, "pk", None) else None
+        if staff is not None and source not in PUBLIC_SOURCES:
+            permissions.require(
+                permissions.in_scope(staff, place.area_path),
+                _("You have no post covering the grid of this case."),
+            )
+        return _Intake(
+            source=source,
+            actor=staff,
+            actor_role=permissions.actor_role(staff, place.area_path) if staff else "public",
+            category=cat,
+            urgency=urgency,
+            title=title,
+            description=description,
+            place=place,
+            household_id=getattr(self.household, "pk", None),
+            address=address,
+            reporter_name=reporter_name,
+            reporter_phone=reporter_phone,
+            reporter_email=reporter_email,
+            at=self.at,
+            photos=photo_data,
+            idempotency_client=self.idempotency_client,
+            idempotency_key=self.idempotency_key,
+            body_hash=self.body_hash,
+        )
 
 
 def case_report(
@@ -722,62 +738,22 @@ def case_report(
     """The intake of every channel, the case made at once: validates, locates, classifies,
     sets deadlines, routes, numbers. With an idempotency key, the same request again returns
     the same case (`case.replayed` is True); the same key with a different body is refused."""
-    if source not in Source.values:
-        raise DomainError(_("Unknown source channel."), field="source")
-    idempotency_key = str(idempotency_key or "").strip()[:128]
-    photo_list = [p for p in (photos or []) if p]
-    body_hash = ""
-    if idempotency_key:
-        body_hash = _request_hash(
-            source=source,
-            description=description,
-            title=title,
-            category=category,
-            urgency=urgency,
-            lat=lat,
-            lng=lng,
-            area=area,
-            household=household,
-            reporter_phone=reporter_phone,
-            photos=photo_list,
-        )
-        existing = _replay(idempotency_client, idempotency_key, body_hash)
-        if existing is not None:
-            return _case_of(existing)
-
-    intake = _check_report(
-        actor=actor,
-        source=source,
-        description=description,
-        title=title,
-        category=category,
-        urgency=urgency,
-        lat=lat,
-        lng=lng,
-        area=area,
-        household=household,
-        address=address,
-        reporter_name=reporter_name,
-        reporter_phone=reporter_phone,
-        reporter_email=reporter_email,
-        photos=photo_list,
-        at=at or _now(),
-    )
-    intake.idempotency_client = idempotency_client
-    intake.idempotency_key = idempotency_key
-    intake.body_hash = body_hash
+    report = _Report(**locals())  # the keyword arguments above, as given
+    existing = report.replay()
+    if existing is not None:
+        return _case_of(existing)
+    intake = report.check()
     planned = _plan_cases([intake])
     try:
         with transaction.atomic():
-            if idempotency_key:
+            if report.idempotency_key:
                 _register([intake], status=ReceiptStatus.DONE)
             return _write_cases(planned)[0]
     except IntegrityError:
         # A concurrent retry with the same key won the race: answer with its case.
-        if idempotency_key:
-            existing = _replay(idempotency_client, idempotency_key, body_hash)
-            if existing is not None:
-                return _case_of(existing)
+        existing = report.replay()
+        if existing is not None:
+            return _case_of(existing)
         raise
 
 
@@ -808,54 +784,16 @@ def case_receive(
     asked for when this commits) makes the case, with that code, a moment later. A retry
     with the same key returns the same receipt (`receipt.replayed`); the same key with a
     different body is refused."""
-    if source not in Source.values:
-        raise DomainError(_("Unknown source channel."), field="source")
-    idempotency_key = str(idempotency_key or "").strip()[:128]
-    photo_list = [p for p in (photos or []) if p]
-    body_hash = ""
-    if idempotency_key:
-        body_hash = _request_hash(
-            source=source,
-            description=description,
-            title=title,
-            category=category,
-            urgency=urgency,
-            lat=lat,
-            lng=lng,
-            area=area,
-            household=household,
-            reporter_phone=reporter_phone,
-            photos=photo_list,
-        )
+    report = _Report(**locals())  # the keyword arguments above, as given
     try:
-        intake = _check_report(
-            actor=actor,
-            source=source,
-            description=description,
-            title=title,
-            category=category,
-            urgency=urgency,
-            lat=lat,
-            lng=lng,
-            area=area,
-            household=household,
-            address=address,
-            reporter_name=reporter_name,
-            reporter_phone=reporter_phone,
-            reporter_email=reporter_email,
-            photos=photo_list,
-            at=at or _now(),
-        )
+        intake = report.check()
     except DomainError:
         # A retry of a report acknowledged earlier is answered with its receipt even if the
         # same input would not pass today (a category withdrawn since, say).
-        existing = idempotency_key and _replay(idempotency_client, idempotency_key, body_hash)
-        if existing:
+        existing = report.replay()
+        if existing is not None:
             return existing
         raise
-    intake.idempotency_client = idempotency_client
-    intake.idempotency_key = idempotency_key
-    intake.body_hash = body_hash
     stored: list[str] = []
     try:
         with transaction.atomic():
@@ -870,17 +808,13 @@ def case_receive(
                 receipt.payload = intake.payload()
                 receipt.save(update_fields=["payload"])
             transaction.on_commit(request_intake_processing)
-    except IntegrityError:
+    except Exception as exc:
         for name in stored:
             default_storage.delete(name)
-        if idempotency_key:
-            existing = _replay(idempotency_client, idempotency_key, body_hash)
+        if isinstance(exc, IntegrityError):
+            existing = report.replay()
             if existing is not None:
                 return existing
-        raise
-    except Exception:
-        for name in stored:
-            default_storage.delete(name)
         raise
     receipt.replayed = False
     return receipt

@@ -28,9 +28,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def receive(world, clock):
-    def _receive(**kw):
+    """receive(**kw): case_receive of a report by the town office; receive.at_once(**kw): the
+    same report through case_report."""
+
+    def params(kw):
         lat, lng = kw.pop("point", IN_A1)
-        params = {
+        out = {
             "actor": world.town_admin,
             "source": "api",
             "description": "路灯坏了，晚上很黑",
@@ -39,9 +42,13 @@ def receive(world, clock):
             "lng": lng,
             "at": clock.now,
         }
-        params.update(kw)
-        return services.case_receive(**params)
+        out.update(kw)
+        return out
 
+    def _receive(**kw):
+        return services.case_receive(**params(kw))
+
+    _receive.at_once = lambda **kw: services.case_report(**params(kw))
     return _receive
 
 
@@ -126,31 +133,13 @@ def test_a_retry_gets_the_same_receipt_and_a_reuse_of_the_key_is_refused(world, 
     services.intake_process()
     # After it is taken in, the same request through either door answers with the case.
     assert receive(idempotency_client="user:1", idempotency_key="k1").status == "done"
-    case = services.case_report(
-        actor=world.town_admin,
-        source="api",
-        description="路灯坏了，晚上很黑",
-        category="environment",
-        lat=IN_A1[0],
-        lng=IN_A1[1],
-        idempotency_client="user:1",
-        idempotency_key="k1",
-    )
+    case = receive.at_once(idempotency_client="user:1", idempotency_key="k1")
     assert case.replayed and Case.objects.count() == 1
 
 
 def test_a_synchronous_retry_of_a_pending_receipt_takes_it_in(world, receive):
     receipt = receive(idempotency_client="user:1", idempotency_key="k1")
-    case = services.case_report(
-        actor=world.town_admin,
-        source="api",
-        description="路灯坏了，晚上很黑",
-        category="environment",
-        lat=IN_A1[0],
-        lng=IN_A1[1],
-        idempotency_client="user:1",
-        idempotency_key="k1",
-    )
+    case = receive.at_once(idempotency_client="user:1", idempotency_key="k1")
     assert case.replayed and case.tracking_code == receipt.tracking_code
     assert Case.objects.count() == 1 and IntakeReceipt.objects.get().status == "done"
 
@@ -314,3 +303,19 @@ def test_old_receipts_of_cases_are_pruned_and_the_others_kept(world, receive, cl
     assert set(IntakeReceipt.objects.values_list("pk", flat=True)) == {waiting.pk, failed.pk}
     assert Case.objects.filter(tracking_code=taken.tracking_code).exists()
     assert AuditEntry.objects.filter(verb="case.receipts_pruned").count() == 1
+
+
+def test_a_failed_receipt_is_retried_from_the_admin(world, receive, client):
+    receipt = receive()
+    IntakeReceipt.objects.filter(pk=receipt.pk).update(status="failed", error="gone")
+    world.county_admin.is_superuser = world.county_admin.is_staff = True
+    world.county_admin.save()
+    client.force_login(world.county_admin)
+    url = "/admin/cases/intakereceipt/"
+    page = client.get(url)
+    assert page.status_code == 200 and receipt.tracking_code in page.content.decode()
+    assert "路灯坏了" not in page.content.decode()  # the reporter's text stays out
+    r = client.post(url, {"action": "retry", "_selected_action": [receipt.pk]}, follow=True)
+    assert r.status_code == 200
+    assert IntakeReceipt.objects.get(pk=receipt.pk).status == "done"
+    assert Case.objects.filter(tracking_code=receipt.tracking_code).exists()
