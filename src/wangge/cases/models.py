@@ -620,6 +620,7 @@ def _register_demo_step() -> None:
     register_step("cases_monthly_rollups", order=101)(_demo_monthly_rollups)
     wipe_on_reset(CaseMonthlyRollup)
     wipe_on_reset(CaseMonthlyDurationRollup)
+    wipe_on_reset(IntakeReceipt)  # its cases go with the areas; so do their receipts
 
 
 _register_demo_step()

@@ -21,8 +21,9 @@ from django.db import connection, models, transaction
 
 from . import registry
 
-# Demo data that has no required link to an area or a user.
-ALWAYS_WIPE = {"core.AuditEntry", "sessions.Session", "admin.LogEntry"}
+# Demo data that has no required link to an area or a user. The generations go too: every
+# process then finds its in-memory copies (posts, roster, grid index, tokens) out of date.
+ALWAYS_WIPE = {"core.AuditEntry", "sessions.Session", "admin.LogEntry", "core.Generation"}
 
 
 def _models() -> list[type[models.Model]]:
@@ -80,6 +81,9 @@ def wipe() -> dict[str, int]:
                 cursor.execute("DELETE FROM %s" % connection.ops.quote_name(model._meta.db_table))
                 if cursor.rowcount:
                     deleted[model._meta.label] = cursor.rowcount
+    from wangge.core import generations
+
+    generations.forget()
     geo.bump_version()
     return deleted
 

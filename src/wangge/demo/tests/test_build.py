@@ -205,6 +205,8 @@ def test_reset_plan_follows_required_foreign_keys():
     labels = {m._meta.label for m in wipe}
     assert {"areas.Area", "accounts.User", "accounts.Post", "people.Household"} <= labels
     assert {"people.Resident", "people.Resident_tags", "core.AuditEntry"} <= labels
+    # Receipts of the wiped cases, and the generations (every process rebuilds its copies).
+    assert {"cases.IntakeReceipt", "core.Generation"} <= labels
     assert "people.Tag" not in labels  # reference data seeded by a migration
     assert all(not m._meta.proxy for m in wipe)
     for model, field_name in null:
