@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from playwright.sync_api import expect, sync_playwright
 
 SHOTS = Path(__file__).resolve().parents[3] / "test-results"
@@ -46,6 +47,10 @@ def browser():
             b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             yield b
             b.close()
+            # While the loop runs, Django keeps the database connections of the ORM calls
+            # made meanwhile in the loop's context, not the thread's: close them here, or
+            # they outlive the test (PostgreSQL then refuses to drop the test database).
+            connections.close_all()
     finally:
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
