@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core import generations
+
 from .choices import Role, Weekday
 
 POSTS_GENERATION = "accounts.posts"
@@ -15,8 +17,6 @@ ROSTER_GENERATION = "accounts.roster"
 
 def roster_changed() -> None:
     """Every process forgets who may take cases (cases.routing.Roster)."""
-    from wangge.core import generations
-
     generations.changed(ROSTER_GENERATION)
 
 
@@ -26,8 +26,6 @@ USERS_GENERATION = "accounts.users"
 def users_changed() -> None:
     """Every process forgets the users it keeps for API tokens (core.rest) and its roster:
     a user deactivated, a token revoked."""
-    from wangge.core import generations
-
     generations.changed(USERS_GENERATION)
     roster_changed()
 
@@ -36,8 +34,6 @@ def posts_changed() -> None:
     """Every process forgets the posts it keeps per user (accounts.selectors.active_posts)
     and its roster: called, in the writing transaction, by every write of posts, whatever its
     way (instance or queryset), and by the area services that move or rename areas."""
-    from wangge.core import generations
-
     generations.changed(POSTS_GENERATION)
     roster_changed()
 
@@ -223,46 +219,12 @@ class Leave(models.Model):
         return f"{self.user} {self.start:%Y-%m-%d}–{self.end:%Y-%m-%d}"
 
 
-def _posts_changed(sender, **kwargs):
-    if not kwargs.get("raw"):
-        posts_changed()
+def _login_only(update_fields=None, **kwargs) -> bool:
+    return bool(update_fields) and set(update_fields) <= {"last_login"}
 
 
 # The posts are kept with their areas and departments: a renamed area is a change of them.
-for _model in (Post, Department, "areas.Area"):
-    for _signal in (models.signals.post_save, models.signals.post_delete):
-        _signal.connect(
-            _posts_changed,
-            sender=_model,
-            dispatch_uid=f"accounts_posts_changed_{_model}_{_signal is models.signals.post_save}",
-        )
-
-
-def _roster_changed(sender, **kwargs):
-    if not kwargs.get("raw"):
-        roster_changed()
-
-
-def _users_changed(sender, **kwargs):
-    if kwargs.get("raw"):
-        return
-    if kwargs.get("update_fields") and set(kwargs["update_fields"]) <= {"last_login"}:
-        return  # a login changes nobody's rights or availability
-    users_changed()
-
-
-for _model in (User, "authtoken.Token"):
-    for _signal in (models.signals.post_save, models.signals.post_delete):
-        _signal.connect(
-            _users_changed,
-            sender=_model,
-            dispatch_uid=f"accounts_users_changed_{_model}_{_signal is models.signals.post_save}",
-        )
-
-for _model in (Leave, DutyHours):
-    for _signal in (models.signals.post_save, models.signals.post_delete):
-        _signal.connect(
-            _roster_changed,
-            sender=_model,
-            dispatch_uid=f"accounts_roster_changed_{_model}_{_signal is models.signals.post_save}",
-        )
+# A login (last_login saved) changes nobody's rights or availability.
+generations.on_change(posts_changed, Post, Department, "areas.Area")
+generations.on_change(users_changed, User, "authtoken.Token", unless=_login_only)
+generations.on_change(roster_changed, Leave, DutyHours)

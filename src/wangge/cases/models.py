@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core import generations
+
 from .choices import (
     AttachmentKind,
     CaseState,
@@ -626,17 +628,10 @@ def _register_demo_step() -> None:
 _register_demo_step()
 
 
-def _categories_changed(sender, **kwargs):
-    if not kwargs.get("raw"):
-        from .services import categories_changed
+def _categories_changed() -> None:
+    from .services import categories_changed
 
-        categories_changed()
+    categories_changed()
 
 
-for _model in (Category, CategoryLimit):
-    for _signal in (models.signals.post_save, models.signals.post_delete):
-        _signal.connect(
-            _categories_changed,
-            sender=_model,
-            dispatch_uid=f"cases_categories_changed_{_model.__name__}_{_signal is models.signals.post_save}",
-        )
+generations.on_change(_categories_changed, Category, CategoryLimit)

@@ -7,9 +7,11 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import logging
 import os
 import re
 import secrets
+import traceback
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,7 +32,7 @@ from wangge.areas.models import Area
 from wangge.core import generations
 from wangge.core.audit import audit, audit_many
 from wangge.core.bulk import insert
-from wangge.core.errors import DomainError, NotFound, TransitionNotAllowed
+from wangge.core.errors import DomainError, NotFound, PermissionDenied, TransitionNotAllowed
 from wangge.core.events import emit
 
 from . import deadlines, permissions, routing
@@ -65,6 +67,8 @@ from .models import (
     _attachment_path,
 )
 from .notify import collect_notifications, notify
+
+logger = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -380,58 +384,27 @@ def _add_counts_sql(model, fixed: dict, key_field: str, rows: dict) -> tuple[str
     return sql, params
 
 
-def _upsert_add_paths(model, grid_path: str, key: dict, counters: dict) -> None:
-    """Add `counters` to the monthly rows of the grid and of every area above it: the missing
-    rows are created first (rows are never deleted outside a rebuild, and a concurrent insert
-    is caught by get_or_create), then one UPDATE adds to all of them."""
-    from .kpis import monthly_paths
-
-    paths = monthly_paths(grid_path)
-    increments = {k: F(k) + v for k, v in counters.items()}
-    # The rows exist but for the first figure of a month: then one UPDATE does it all.
-    if model.objects.filter(area_path__in=paths, **key).update(**increments) == len(paths):
-        return
-    existing = set(
-        model.objects.filter(area_path__in=paths, **key).values_list("area_path", flat=True)
-    )
-    missing = [p for p in paths if p not in existing]
-    for path in missing:
-        _row, created = model.objects.get_or_create(
-            area_path=path, **key, defaults={"depth": len(path) // 4, **counters}
-        )
-        if not created:  # a concurrent request created it after our UPDATE
-            model.objects.filter(area_path=path, **key).update(**increments)
-
-
-def _upsert_add(model, key: dict, defaults: dict, counters: dict) -> None:
-    """Add `counters` to the row at `key`, creating it when missing: one UPDATE when the row
-    exists (the usual case), else an insert (a concurrent insert is caught and updated)."""
-    increments = {k: F(k) + v for k, v in counters.items()}
-    if model.objects.filter(**key).update(**increments):
-        return
-    _row, created = model.objects.get_or_create(**key, defaults={**defaults, **counters})
-    if not created:
-        model.objects.filter(**key).update(**increments)
-
-
 def _bump_duration(case: Case, at: dt.datetime, measure: str) -> None:
     """Count the hours since the report into the grid's duration histogram of the day (for
     the median response and closure times; see kpis)."""
-    from .kpis import duration_bucket
+    from .kpis import duration_bucket, monthly_paths
 
     hours = (at - case.reported_at).total_seconds() / 3600
-    key = {
-        "grid_id": case.grid_id,
-        "day": timezone.localdate(at),
-        "measure": measure,
-        "bucket": duration_bucket(hours),
-    }
-    _upsert_add(CaseDurationRollup, key, {"area_path": case.grid.path}, {"count": 1})
-    _upsert_add_paths(
+    day, bucket = timezone.localdate(at), duration_bucket(hours)
+    one = Counter({"count": 1})
+    _add_counts(
+        CaseDurationRollup,
+        {"day": day, "measure": measure, "bucket": bucket},
+        "grid_id",
+        {case.grid_id: one},
+        lambda _grid_id: {"area_path": case.grid.path},
+    )
+    _add_counts(
         CaseMonthlyDurationRollup,
-        case.grid.path,
-        {"month": key["day"].replace(day=1), "measure": measure, "bucket": key["bucket"]},
-        {"count": 1},
+        {"month": day.replace(day=1), "measure": measure, "bucket": bucket},
+        "area_path",
+        {path: one for path in monthly_paths(case.grid.path)},
+        lambda path: {"depth": len(path) // 4},
     )
 
 
@@ -465,7 +438,7 @@ def _next_numbers(moments: list[dt.datetime]) -> list[str]:
                 row = cursor.fetchone()
             last = row[0] if row else None
         if last is None:
-            _upsert_add(CaseCounter, {"year": year}, {}, {"last": n})
+            _add_counts(CaseCounter, {}, "year", {year: Counter({"last": n})}, lambda _y: {})
             last = CaseCounter.objects.filter(year=year).values_list("last", flat=True).get()
         last_by_year[year] = last - n  # the number before the first one given out here
     numbers = []
@@ -530,9 +503,9 @@ def _resolve_location(*, lat, lng, area, household) -> _Place:
 
 @dataclass
 class _Intake:
-    """A report checked and located (by _check_report), ready to become a case: what the
-    sync intake passes straight on, and what an acknowledged receipt holds until the intake
-    worker routes it."""
+    """A report checked and located (by _Report.check), ready to become a case: what the
+    synchronous intake passes straight on, and what an acknowledged receipt holds until the
+    intake worker routes it."""
 
     source: str
     actor: object | None  # the staff member who entered it; None for the public
@@ -936,10 +909,7 @@ def _intakes_of(receipts: list[IntakeReceipt]) -> list[_Intake]:
 
 
 def _mark_failed(receipt: IntakeReceipt) -> None:
-    import logging
-    import traceback
-
-    logging.getLogger(__name__).exception("intake receipt %s failed", receipt.tracking_code)
+    logger.exception("intake receipt %s failed", receipt.tracking_code)
     IntakeReceipt.objects.filter(pk=receipt.pk).update(
         attempts=F("attempts") + 1,
         status=ReceiptStatus.FAILED,
@@ -949,8 +919,6 @@ def _mark_failed(receipt: IntakeReceipt) -> None:
 
 def intake_retry(*, actor, receipt: IntakeReceipt) -> IntakeReceipt:
     """An administrator sends a failed receipt round again (after fixing what it lacked)."""
-    from wangge.core.errors import PermissionDenied
-
     if actor is not None and not getattr(actor, "is_superuser", False):
         raise PermissionDenied(_("Only an administrator may retry a receipt."))
     with transaction.atomic():
@@ -1169,12 +1137,6 @@ def _write_cases(planned: list[_Planned]) -> list[Case]:
         case.new_timeline = ([action], attachments.get(case.pk, []))
         case.replayed = False
     return cases
-
-
-def _create_cases(intakes: list[_Intake]) -> list[Case]:
-    """Make checked reports into cases, in the caller's transaction (see _plan_cases and
-    _write_cases)."""
-    return _write_cases(_plan_cases(intakes))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -87,3 +87,27 @@ def forget(name: str | None = None) -> None:
             _local.clear()
         else:
             _local.pop(name, None)
+
+
+def on_change(announce: Callable[[], Any], *senders, unless=None) -> None:
+    """Call `announce()` (which records a new generation) whenever an instance of one of
+    `senders` (models or "app_label.Model") is saved or deleted, in the writing transaction;
+    fixtures loaded raw are left alone, and so is a save for which `unless(**kwargs)` holds.
+    Queryset writes send no signals: the models' querysets announce those themselves."""
+
+    def handler(sender, **kwargs):
+        if kwargs.get("raw") or (unless is not None and unless(**kwargs)):
+            return
+        announce()
+
+    from django.db.models import signals
+
+    for sender in senders:
+        for signal in (signals.post_save, signals.post_delete):
+            signal.connect(
+                handler,
+                sender=sender,
+                weak=False,
+                dispatch_uid=f"generations:{announce.__module__}.{announce.__name__}:{sender}:"
+                f"{signal is signals.post_save}",
+            )
