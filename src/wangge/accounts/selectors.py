@@ -114,22 +114,40 @@ def posts_for_user(*, user) -> QuerySet[Post]:
     return Post.objects.filter(scope.q("area__path")).select_related("user", "area", "department")
 
 
+# Duty hours of a user who has set none: the working week, 08:00–18:00.
+DEFAULT_DUTY_HOURS = (8, 18)
+
+
+def on_leave_at(leaves, at) -> bool:
+    """Whether `at` falls in one of the (start, end) leave spans."""
+    return any(start <= at < end for start, end in leaves)
+
+
+def on_duty_at(hours, leaves, at) -> bool:
+    """On duty: not on leave, and inside the duty hours ((weekday, start, end), all of the
+    user's) for that weekday; with none set at all, the default working day applies. The
+    rule for one user (is_on_duty) and for a roster in memory (cases.routing.Roster)."""
+    if on_leave_at(leaves, at):
+        return False
+    local = timezone.localtime(at)
+    if not hours:
+        start, end = DEFAULT_DUTY_HOURS
+        return local.weekday() < 5 and start <= local.hour < end
+    t = local.time()
+    return any(w == local.weekday() and s <= t < e for w, s, e in hours)
+
+
 def is_on_leave(user, at=None) -> bool:
     at = at or timezone.now()
     return Leave.objects.filter(user=user, start__lte=at, end__gt=at).exists()
 
 
 def is_on_duty(user, at=None) -> bool:
-    """On duty: inside the user's duty hours for that weekday (when none are set, the default
-    08:00–18:00 working day applies), and not on leave."""
-    at = timezone.localtime(at or timezone.now())
-    if is_on_leave(user, at):
-        return False
-    hours = list(user.duty_hours.filter(weekday=at.weekday()))
-    if not hours and not user.duty_hours.exists():
-        return at.weekday() < 5 and 8 <= at.hour < 18
-    t = at.time()
-    return any(h.start <= t < h.end for h in hours)
+    """On duty at `at` (now by default): see on_duty_at."""
+    at = at or timezone.now()
+    hours = list(user.duty_hours.values_list("weekday", "start", "end"))
+    leaves = Leave.objects.filter(user=user, start__lte=at, end__gt=at).values_list("start", "end")
+    return on_duty_at(hours, list(leaves), at)
 
 
 def grid_workers(grid, on=None) -> QuerySet[User]:

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from wangge.accounts.choices import GRID_WORKER_ROLES, Role
 from wangge.accounts.models import ROSTER_GENERATION, DutyHours, Leave, Post, User
+from wangge.accounts.selectors import on_duty_at, on_leave_at
 from wangge.areas.models import Area
 from wangge.core import generations
 
@@ -35,8 +36,6 @@ LEVEL_ROLES = {
     Level.TOWN: (Role.TOWN_GRID_CHIEF, Role.TOWN_ADMIN),
     Level.COUNTY: (Role.COUNTY_ADMIN,),
 }
-# Default duty hours for a user with none set: the working week, 08:00–18:00.
-DEFAULT_DUTY_HOURS = (8, 18)
 
 
 class Reason:
@@ -73,13 +72,6 @@ class _Holder:
     start_date: dt.date
     end_date: dt.date | None
     on_call: bool
-
-
-def area_for_level(grid: Area, level: str) -> Area:
-    """The ancestor of `grid` that stands for a 三事分流 level."""
-    if level == Level.GRID:
-        return grid
-    return Area.objects.get(path=grid.path[: LEVEL_PATH_LENGTH[Level(level)]])
 
 
 def _level_path(grid: Area, level: str) -> str:
@@ -135,20 +127,10 @@ class Roster:
     # -- facts about people (by user id) -------------------------------------------------
 
     def on_leave(self, user_id: int, at: dt.datetime) -> bool:
-        return any(start <= at < end for start, end in self._leaves.get(user_id, ()))
+        return on_leave_at(self._leaves.get(user_id, ()), at)
 
     def on_duty(self, user_id: int, at: dt.datetime) -> bool:
-        """Inside the user's duty hours for that weekday (the default working day when none
-        are set at all), and not on leave."""
-        if self.on_leave(user_id, at):
-            return False
-        local = timezone.localtime(at)
-        hours = self._duty.get(user_id)
-        if not hours:
-            start, end = DEFAULT_DUTY_HOURS
-            return local.weekday() < 5 and start <= local.hour < end
-        t = local.time()
-        return any(w == local.weekday() and s <= t < e for w, s, e in hours)
+        return on_duty_at(self._duty.get(user_id, ()), self._leaves.get(user_id, ()), at)
 
     def _holders(self, area_id: int | None, at: dt.datetime, *, roles=None, on_call=None):
         """Posts held on the area at `at` by active users (each user once, by seniority)."""

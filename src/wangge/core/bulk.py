@@ -74,8 +74,8 @@ def _converter(field, connection) -> Callable | None:
 
 @functools.lru_cache(maxsize=64)
 def _plan(model, alias: str):
-    """(fields, converters, column list, returning clause) for a model on a database, or None
-    when a field needs bulk_create."""
+    """(fields, converters, column list, returning clause, auto_now fields) for a model on a
+    database, or None when a field needs bulk_create."""
     connection = connections[alias]
     if not connection.features.can_return_rows_from_bulk_insert:
         return None
@@ -91,12 +91,15 @@ def _plan(model, alias: str):
     q = connection.ops.quote_name
     columns = ", ".join(q(f.column) for f in fields)
     returning = q(model._meta.pk.column)
-    return tuple(fields), tuple(converters), columns, returning
+    auto = tuple(
+        f for f in fields if isinstance(f, models.DateField) and (f.auto_now or f.auto_now_add)
+    )
+    return tuple(fields), tuple(converters), columns, returning, auto
 
 
 @functools.lru_cache(maxsize=256)
 def _sql(model, alias: str, rows: int) -> str:
-    fields, _conv, columns, returning = _plan(model, alias)
+    fields, _conv, columns, returning, _auto = _plan(model, alias)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     table = connections[alias].ops.quote_name(model._meta.db_table)
     return f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * rows)} RETURNING {returning}"
@@ -112,9 +115,8 @@ def insert(objs: Sequence[models.Model]) -> list[models.Model]:
     plan = _plan(model, alias)
     if plan is None:
         return model.objects.bulk_create(objs)
-    fields, converters, _columns, _returning = plan
+    fields, converters, _columns, _returning, auto = plan
     now = None
-    auto = [f for f in fields if isinstance(f, models.DateField) and (f.auto_now or f.auto_now_add)]
     params_rows = []
     for obj in objs:
         if obj.pk is not None:  # an explicit key: the generic path
