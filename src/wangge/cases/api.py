@@ -5,7 +5,11 @@ Reads go through selectors.cases_for_user, writes through the services."""
 from __future__ import annotations
 
 import copy
+import functools
+import json
+import math
 
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
@@ -16,6 +20,8 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.fields import empty
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -23,6 +29,7 @@ from wangge.accounts.models import Department, User
 from wangge.accounts.selectors import active_posts
 from wangge.areas.models import Area
 from wangge.core.errors import DomainError, NotFound
+from wangge.core.rest import TokenAuthentication
 from wangge.people.models import Household
 
 from . import permissions, services
@@ -280,6 +287,212 @@ def wants_async(request) -> bool:
     return any(p.strip().lower() == "respond-async" for p in prefer.split(","))
 
 
+def report_kwargs(request, user, d: dict) -> dict:
+    """The intake services' keyword arguments for a report whose body validated as `d`
+    (CaseCreateSerializer's validated data)."""
+    return dict(
+        actor=user,
+        source=d.get("source", Source.API),
+        description=d["description"],
+        title=d.get("title", ""),
+        category=d.get("category") or None,
+        urgency=d.get("urgency"),
+        lat=d.get("lat"),
+        lng=d.get("lng"),
+        area=d.get("area"),
+        household=d.get("household"),
+        address=d.get("address", ""),
+        reporter_name=d.get("reporter_name", ""),
+        reporter_phone=d.get("reporter_phone", ""),
+        photos=d.get("photos") or request.FILES.getlist("photos"),
+        idempotency_client=f"user:{user.pk}",
+        idempotency_key=request.headers.get("Idempotency-Key", ""),
+    )
+
+
+def acknowledge(report: dict) -> tuple[dict, dict]:
+    """Take a report in as a receipt (services.case_receive): the 202 answer's body and
+    headers."""
+    receipt = services.case_receive(**report)
+    case = None
+    if receipt.replayed and receipt.status == ReceiptStatus.DONE:
+        case = Case.objects.filter(tracking_code=receipt.tracking_code).first()
+    data = receipt_data(receipt, case)
+    return data, {"Location": data["url"], "Preference-Applied": "respond-async"}
+
+
+# ---------------------------------------------------------------------------------------------
+# The phone's acknowledged report without the REST framework's machinery
+#
+# `POST /api/cases/` with `Prefer: respond-async` is what every phone sends for every report,
+# and the REST framework's per-request work (request wrapper, content negotiation, the
+# serializer's field copies and validators, the response renderer) costs more than checking,
+# locating and storing the report itself. A request that is plainly well formed — a token,
+# a JSON object of plain values that CaseCreateSerializer would take as they are — is
+# answered here, with the same services and the same answer; anything else (no token, a form
+# or multipart body, a value the serializer would coerce or refuse, a report the services
+# refuse) goes to the REST framework's view, which gives the one canonical answer, errors
+# included. Nothing is written before that decision: the services refuse before they write.
+
+
+class _Decline(Exception):
+    """The fast path leaves this request to the REST framework's view."""
+
+
+def _strict_constant(value):
+    raise _Decline  # NaN and Infinity: DRF's strict JSON refuses them
+
+
+def _plain_text(field: serializers.CharField):
+    max_length, allow_blank = field.max_length, field.allow_blank
+
+    def check(value):
+        if type(value) is not str:
+            raise _Decline
+        value = value.strip()
+        if not value and not allow_blank:
+            raise _Decline
+        if (max_length is not None and len(value) > max_length) or "\x00" in value:
+            raise _Decline
+        try:
+            value.encode("utf-8")  # a lone surrogate cannot be stored: the serializer refuses it
+        except UnicodeEncodeError:
+            raise _Decline from None
+        return value
+
+    return check
+
+
+def _plain_choice(field: serializers.ChoiceField):
+    table = field.choice_strings_to_values
+
+    def check(value):
+        if type(value) is not str or value not in table:
+            raise _Decline
+        return table[value]
+
+    return check
+
+
+def _plain_float(field: serializers.FloatField):
+    def check(value):
+        if type(value) not in (int, float):
+            raise _Decline  # a numeric string: the serializer's conversion
+        try:
+            value = float(value)
+        except OverflowError:
+            raise _Decline from None
+        if not math.isfinite(value):
+            raise _Decline
+        return value
+
+    return check
+
+
+def _plain_pk(field: serializers.PrimaryKeyRelatedField):
+    def check(value):
+        if type(value) is not int:
+            raise _Decline
+        obj = field.get_queryset().filter(pk=value).first()
+        if obj is None:
+            raise _Decline
+        return obj
+
+    return check
+
+
+def _decline(_value):
+    raise _Decline
+
+
+@functools.cache
+def _intake_fields() -> list[tuple[str, object, object]]:
+    """(name, check, default) per field of CaseCreateSerializer; `default` is the field's
+    default, `_Decline` for a required field, None for an optional field left out."""
+    out = []
+    for name, field in CaseCreateSerializer().get_fields().items():
+        if isinstance(field, serializers.ChoiceField):
+            check = _plain_choice(field)
+        elif isinstance(field, serializers.CharField):
+            check = _plain_text(field)
+        elif isinstance(field, serializers.FloatField):
+            check = _plain_float(field)
+        elif isinstance(field, serializers.PrimaryKeyRelatedField):
+            check = _plain_pk(field)
+        else:
+            check = _decline  # photos travel as multipart, never in JSON
+        if field.allow_null:
+            check = functools.partial(_or_none, check)
+        if field.required:
+            default = _Decline
+        elif field.default is not empty:
+            default = field.default
+        else:
+            default = None
+        out.append((name, check, default))
+    return out
+
+
+def _or_none(check, value):
+    return None if value is None else check(value)
+
+
+def _plain_report(request) -> tuple[object, dict]:
+    """(user, validated data) of a request the fast path takes, else _Decline."""
+    if request.META.get("QUERY_STRING") or request.content_type != "application/json":
+        raise _Decline
+    if request.content_params.get("charset", "utf-8").lower() != "utf-8":
+        raise _Decline
+    if request.META.get("HTTP_ACCEPT", "*/*") not in ("*/*", "application/json"):
+        raise _Decline  # the browsable API, say
+    try:
+        found = TokenAuthentication().authenticate(request)
+    except AuthenticationFailed:
+        raise _Decline from None
+    if found is None:
+        raise _Decline  # a session: the REST framework checks its CSRF token
+    try:
+        body = json.loads(request.body.decode("utf-8"), parse_constant=_strict_constant)
+    except (ValueError, RecursionError):
+        raise _Decline from None
+    if type(body) is not dict:
+        raise _Decline
+    data = {}
+    for name, check, default in _intake_fields():
+        if name in body:
+            data[name] = check(body[name])
+        elif default is _Decline:
+            raise _Decline
+        elif default is not None:
+            data[name] = default
+    return found[0], data
+
+
+_ACK_HEADERS = {"Vary": "Accept", "Allow": "GET, POST, HEAD, OPTIONS"}
+
+
+def fast_acknowledge(request):
+    """The 202 answer to a plainly well-formed `Prefer: respond-async` report, or None when
+    the REST framework's view should answer it."""
+    if request.method != "POST" or not wants_async(request):
+        return None
+    try:
+        user, data = _plain_report(request)
+        request.user = user
+        body, headers = acknowledge(report_kwargs(request, user, data))
+    except (_Decline, DomainError):
+        return None  # the services refuse before they write: the full view says why
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    response = HttpResponse(
+        text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode(),
+        content_type="application/json",
+        status=status.HTTP_202_ACCEPTED,
+    )
+    for key, value in (*_ACK_HEADERS.items(), *headers.items()):
+        response[key] = value
+    return response
+
+
 class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=20000, required=False, allow_blank=True)
 
@@ -362,6 +575,18 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     filterset_class = CaseFilter
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
+    @classmethod
+    def as_view(cls, actions=None, **initkwargs):
+        view = super().as_view(actions, **initkwargs)
+        if not actions or actions.get("post") != "create":
+            return view
+
+        def collection(request, *args, **kwargs):
+            return fast_acknowledge(request) or view(request, *args, **kwargs)
+
+        # The router, the schema generator and CSRF see the REST framework's view.
+        return functools.update_wrapper(collection, view)
+
     def get_queryset(self):
         qs = cases_for_user(user=self.request.user).select_related(
             "category", "grid", "handler", "department"
@@ -393,37 +618,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def create(self, request, *args, **kwargs):
         s = CaseCreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        d = s.validated_data
-        photos = d.get("photos") or request.FILES.getlist("photos")
-        report = dict(
-            actor=request.user,
-            source=d.get("source", Source.API),
-            description=d["description"],
-            title=d.get("title", ""),
-            category=d.get("category") or None,
-            urgency=d.get("urgency"),
-            lat=d.get("lat"),
-            lng=d.get("lng"),
-            area=d.get("area"),
-            household=d.get("household"),
-            address=d.get("address", ""),
-            reporter_name=d.get("reporter_name", ""),
-            reporter_phone=d.get("reporter_phone", ""),
-            photos=photos,
-            idempotency_client=f"user:{request.user.pk}",
-            idempotency_key=request.headers.get("Idempotency-Key", ""),
-        )
+        report = report_kwargs(request, request.user, s.validated_data)
         if wants_async(request):
-            receipt = services.case_receive(**report)
-            case = None
-            if receipt.replayed and receipt.status == ReceiptStatus.DONE:
-                case = Case.objects.filter(tracking_code=receipt.tracking_code).first()
-            data = receipt_data(receipt, case)
-            return Response(
-                data,
-                status=status.HTTP_202_ACCEPTED,
-                headers={"Location": data["url"], "Preference-Applied": "respond-async"},
-            )
+            data, headers = acknowledge(report)
+            return Response(data, status=status.HTTP_202_ACCEPTED, headers=headers)
         case = services.case_report(**report)
         if getattr(case, "replayed", False):
             return self._detail(case, status.HTTP_200_OK)

@@ -579,6 +579,10 @@ class _Intake:
 # ---------------------------------------------------------------------------------------------
 # Intake
 
+# (An enum's .values builds a new list on every use.)
+_SOURCES = frozenset(Source.values)
+_URGENCIES = frozenset(Urgency.values)
+
 
 @dataclass
 class _Report:
@@ -605,7 +609,7 @@ class _Report:
     at: dt.datetime | None
 
     def __post_init__(self):
-        if self.source not in Source.values:
+        if self.source not in _SOURCES:
             raise DomainError(_("Unknown source channel."), field="source")
         self.idempotency_key = str(self.idempotency_key or "").strip()[:128]
         self.photos = [p for p in (self.photos or []) if p]
@@ -653,7 +657,7 @@ class _Report:
         reporter_phone = clean_phone(self.reporter_phone, required=phone_required)
         cat = get_category(self.category)
         urgency = self.urgency or cat.default_urgency
-        if urgency not in Urgency.values:
+        if urgency not in _URGENCIES:
             raise DomainError(_("Unknown urgency."), field="urgency")
         photo_data = clean_photos(self.photos)
         place = _resolve_location(
