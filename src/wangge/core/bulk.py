@@ -105,6 +105,22 @@ def _sql(model, alias: str, rows: int) -> str:
     return f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * rows)} RETURNING {returning}"
 
 
+@functools.lru_cache(maxsize=64)
+def _unnest_sql(model, alias: str) -> str:
+    """PostgreSQL: one INSERT for any number of rows, each column passed as one array. Its text
+    is short and the same for every batch (psycopg caches the parsing of short statements
+    only, and PostgreSQL parses a few parameters instead of thousands)."""
+    connection = connections[alias]
+    fields, _conv, columns, returning, _auto = _plan(model, alias)
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    return f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) RETURNING {returning}"
+
+
+# Fewer rows than this go as VALUES: their statement is short anyway.
+UNNEST_FROM_ROWS = 4
+
+
 def insert(objs: Sequence[models.Model]) -> list[models.Model]:
     """Insert new instances of one model; their primary keys are set. Returns them."""
     objs = list(objs)
@@ -132,13 +148,26 @@ def insert(objs: Sequence[models.Model]) -> list[models.Model]:
             values.append(conv(value))
         params_rows.append(values)
     connection = connections[alias]
-    batch = max(1, connection.ops.bulk_batch_size(list(fields), objs) or len(objs))
     pk_attname = model._meta.pk.attname
+    unnest = connection.vendor == "postgresql" and len(objs) >= UNNEST_FROM_ROWS
+    if unnest:
+        batch = len(objs)
+    else:
+        batch = max(1, connection.ops.bulk_batch_size(list(fields), objs) or len(objs))
     with connection.cursor() as cursor:
         for start in range(0, len(objs), batch):
             chunk = params_rows[start : start + batch]
-            cursor.execute(_sql(model, alias, len(chunk)), [v for row in chunk for v in row])
-            for obj, (pk,) in zip(objs[start : start + batch], cursor.fetchall(), strict=True):
+            if unnest:
+                cursor.execute(
+                    _unnest_sql(model, alias), [list(col) for col in zip(*chunk, strict=True)]
+                )
+                # The rows go in in the arrays' order and draw their keys from the sequence
+                # in that order.
+                keys = sorted(pk for (pk,) in cursor.fetchall())
+            else:
+                cursor.execute(_sql(model, alias, len(chunk)), [v for row in chunk for v in row])
+                keys = [pk for (pk,) in cursor.fetchall()]
+            for obj, pk in zip(objs[start : start + batch], keys, strict=True):
                 setattr(obj, pk_attname, pk)
                 obj._state.adding = False
                 obj._state.db = alias

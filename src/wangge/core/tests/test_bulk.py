@@ -107,3 +107,51 @@ def test_large_batches_are_split_and_keep_their_order(territory):
 def test_an_instance_with_its_own_key_takes_the_generic_path():
     row = insert([AuditEntry(pk=424242, verb="x", object_type="t")])[0]
     assert AuditEntry.objects.filter(pk=424242).exists() and row.pk == 424242
+
+
+TRICKY = ['引号"和\\反斜杠', "{大括号}, 逗号", "NULL", "", "'单引号'", "换\n行"]
+
+
+def test_many_rows_in_one_statement_equal_bulk_create(territory):
+    """Enough rows for PostgreSQL's one-statement form (a column per array): text that array
+    literals must escape, NULLs, JSON, times and keys come back as bulk_create writes them."""
+    from wangge.testing.factories import UserFactory
+
+    user = UserFactory()
+    n = len(TRICKY)
+
+    def cases(offset):
+        out = []
+        for i, text in enumerate(TRICKY):
+            case = _case(territory, user if i % 2 else None, offset + i)
+            case.title, case.address = text, text
+            case.lat = None if i % 3 == 0 else 32.9 + i / 1000
+            case.warn_at = AT + dt.timedelta(minutes=i) if i % 2 else None
+            out.append(case)
+        return out
+
+    fast, slow = insert(cases(100)), Case.objects.bulk_create(cases(200))
+    assert [c.pk for c in fast] == sorted(c.pk for c in fast) and len({c.pk for c in fast}) == n
+    for a, b in zip(fast, slow, strict=True):
+        ra, rb = _row(a), _row(b)
+        assert ra["title"] == a.title and ra["reported_by"] == a.reported_by_id
+        assert ra == rb  # (number and tracking code are not among the editable fields)
+
+    actions = insert(
+        [
+            CaseAction(
+                case=case,
+                actor=None,
+                verb="report",
+                to_state="reported",
+                note=text,
+                created_at=AT,
+                data={"text": text, "n": i, "none": None, "list": [1, "二"]},
+            )
+            for i, (case, text) in enumerate(zip(fast, TRICKY, strict=True))
+        ]
+    )
+    for i, action in enumerate(actions):
+        row = _row(action)
+        assert row["case"] == fast[i].pk and row["note"] == TRICKY[i]
+        assert row["data"] == {"text": TRICKY[i], "n": i, "none": None, "list": [1, "二"]}
