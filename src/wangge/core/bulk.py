@@ -12,10 +12,11 @@ file field, an expression, a database that cannot return keys) goes to bulk_crea
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Sequence
 
-from django.db import connections, models, router
+from django.db import DEFAULT_DB_ALIAS, connections, models, router, transaction
 from django.db.models.expressions import Expression
 from django.utils import timezone
 
@@ -107,12 +108,14 @@ def _sql(model, alias: str, rows: int) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _unnest_sql(model, alias: str) -> str:
-    """PostgreSQL: one INSERT for any number of rows, each column passed as one array. Its text
-    is short and the same for every batch (psycopg caches the parsing of short statements
-    only, and PostgreSQL parses a few parameters instead of thousands)."""
+    """PostgreSQL: one INSERT for any number of rows, each column passed as one array in
+    binary form (%b). Its text is short and the same for every batch (psycopg caches the
+    parsing of short statements only), PostgreSQL parses a few parameters instead of
+    thousands, and binary arrays are built without quoting each value (a quarter of the
+    time of text arrays)."""
     connection = connections[alias]
     fields, _conv, columns, returning, _auto = _plan(model, alias)
-    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    arrays = ", ".join(f"%b::{f.db_type(connection)}[]" for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     return f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) RETURNING {returning}"
 
@@ -154,7 +157,7 @@ def insert(objs: Sequence[models.Model]) -> list[models.Model]:
         batch = len(objs)
     else:
         batch = max(1, connection.ops.bulk_batch_size(list(fields), objs) or len(objs))
-    with connection.cursor() as cursor:
+    with _binding_cursor(connection) if unnest else connection.cursor() as cursor:
         for start in range(0, len(objs), batch):
             chunk = params_rows[start : start + batch]
             if unnest:
@@ -172,3 +175,26 @@ def insert(objs: Sequence[models.Model]) -> list[models.Model]:
                 obj._state.adding = False
                 obj._state.db = alias
     return objs
+
+
+def _binding_cursor(connection):
+    """A PostgreSQL cursor that sends parameters apart from the statement (server-side
+    binding; Django's own cursors bind on the client unless the whole site is configured
+    otherwise), wrapped as Django wraps its cursors: errors translated, queries logged."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    return connection._prepare_cursor(ServerBindingCursor(connection.connection))
+
+
+def one_statement_transaction(using: str = DEFAULT_DB_ALIAS):
+    """The transaction of a write that is a single statement (one insert() call). PostgreSQL
+    commits a statement atomically by itself: outside any transaction it is sent alone, one
+    round trip instead of BEGIN, the statement and COMMIT (a third of the time of a phone's
+    acknowledged report). SQLite writers take a transaction all the same: that is where they
+    queue for the database's single write lock (wangge.core.sqlite3). Inside a transaction
+    it is an ordinary atomic block."""
+    connection = connections[using]
+    if connection.vendor == "postgresql" and connection.get_autocommit():
+        return contextlib.nullcontext()
+    return transaction.atomic(using=using)
