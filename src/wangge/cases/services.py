@@ -31,7 +31,7 @@ from wangge.areas.geo import validate_point
 from wangge.areas.models import Area
 from wangge.core import generations
 from wangge.core.audit import audit, audit_many
-from wangge.core.bulk import insert
+from wangge.core.bulk import insert, one_statement_transaction
 from wangge.core.errors import DomainError, NotFound, PermissionDenied, TransitionNotAllowed
 from wangge.core.events import emit
 
@@ -773,7 +773,8 @@ def case_receive(
         raise
     stored: list[str] = []
     try:
-        with transaction.atomic():
+        # Without photos the receipt is one insert; with them, the receipt and their names.
+        with transaction.atomic() if intake.photos else one_statement_transaction():
             # The receipt first: a retry fails here, before any photo is stored.
             [receipt] = _register([intake], status=ReceiptStatus.PENDING)
             if intake.photos:
