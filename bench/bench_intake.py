@@ -95,13 +95,15 @@ def stop(procs: list[subprocess.Popen]) -> None:
             proc.kill()
 
 
-def worker_idle() -> None:
-    """Wait until the task worker has nothing left to run (its notifications, say), so that
-    the baseline is measured on an idle machine."""
+def worker_idle(since) -> None:
+    """Wait until the task worker has nothing left to run of what was asked for since
+    `since` (its notifications, say), so that the baseline is measured on an idle machine.
+    (A task that a worker killed in an earlier run left RUNNING stays so.)"""
     from django_tasks_db.models import DBTaskResult
 
     t0 = time.perf_counter()
-    while DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists():
+    busy = DBTaskResult.objects.filter(status__in=["READY", "RUNNING"], enqueued_at__gte=since)
+    while busy.exists():
         if time.perf_counter() - t0 > DRAIN_CAP:
             raise RuntimeError("the task worker did not finish its tasks")
         time.sleep(0.05)
@@ -277,13 +279,16 @@ def main():
 
         return make
 
+    from django.utils import timezone
+
+    started = timezone.now()
     procs = start_server(port)
     try:
         drive(port, health, 200)  # warm up both workers
         drive(port, intake("warm", respond_async=True), 40)  # point → grid index per worker
         drive(port, intake("warm-sync", respond_async=False), 40)
         wait_until_taken_in()
-        worker_idle()
+        worker_idle(started)
         health_rps, health_ok, health_failed = drive(port, health, HEALTH_REQUESTS)
 
         before_cases, before_received = Case.objects.count(), received_in_town()
@@ -294,7 +299,7 @@ def main():
         created = Case.objects.count() - before_cases
         counted = received_in_town() - before_received
         full_rps = intake_ok / (t_done - t0)
-        worker_idle()
+        worker_idle(started)
 
         sync_rps, sync_ok, sync_failed = drive(
             port, intake("sync", respond_async=False), SYNC_REQUESTS

@@ -233,3 +233,21 @@ def test_random_reports_get_the_same_answer_on_both_paths(world):
             x, y = IntakeReceipt.objects.order_by("-id")[:2]
             assert x.payload == y.payload and x.body_hash == y.body_hash, report
     assert 10 <= fast_answers <= 110  # the mix exercises both paths
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_retry_and_a_reused_key(territory, _fast_passwords):
+    """As in production, no test transaction around the request: the receipt is written by
+    itself (on PostgreSQL one statement, no BEGIN/COMMIT); a retry finds it, a reused key
+    with another body is refused, and nothing else is written."""
+    from .conftest import World
+
+    world = World(territory)
+    phone = token_client(world.worker_a1)
+    first = post(phone, body(), key="alone")
+    assert first.status_code == 202, first.content
+    again = post(phone, body(), key="alone")
+    assert again.status_code == 202 and again.json() == first.json()
+    other = post(phone, body(description="另一件事"), key="alone")
+    assert other.status_code == 400 and other.json()["code"] == "idempotency_conflict"
+    assert IntakeReceipt.objects.count() == 1 and not Case.objects.exists()
