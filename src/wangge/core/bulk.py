@@ -190,11 +190,11 @@ def _binding_cursor(connection):
 def one_statement_transaction(using: str = DEFAULT_DB_ALIAS):
     """The transaction of a write that is a single statement (one insert() call). PostgreSQL
     commits a statement atomically by itself: outside any transaction it is sent alone, one
-    round trip instead of BEGIN, the statement and COMMIT (a third of the time of a phone's
-    acknowledged report). SQLite writers take a transaction all the same: its IMMEDIATE begin is where
-    they wait for the database's single write lock in fine steps (wangge.core.sqlite3),
-    where a lone statement would sleep in SQLite's coarse busy handler. Inside a transaction
-    it is an ordinary atomic block."""
+    round trip instead of BEGIN, the statement and COMMIT (about 0.15 ms of CPU less for a
+    phone's acknowledged report). SQLite writers take a transaction all the same: its
+    IMMEDIATE begin is where they wait for the single write lock in fine steps
+    (wangge.core.sqlite3), where a lone statement would sleep in SQLite's coarse busy
+    handler. Inside a transaction it is an ordinary atomic block."""
     connection = connections[using]
     if connection.vendor == "postgresql" and connection.get_autocommit():
         return contextlib.nullcontext()
