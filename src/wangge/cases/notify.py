@@ -113,6 +113,57 @@ def notify(case, verb: str, recipients: Iterable, *, actor=None) -> None:
         transaction.on_commit(partial(_write_many, [row]))
 
 
+def prepare_notices(items: Iterable[tuple]):
+    """The notifications of (case, verb, recipients, actor) items, as notify() would make
+    them, converted ahead of the transaction that writes them (write_notices): for cases not
+    saved yet, their key and number are read when written."""
+    from wangge.core.bulk import prepare
+
+    from .models import Notification
+
+    now = timezone.now()
+    templates = {}
+    notices = []
+    for case, verb, recipients, actor in items:
+        actor_id = getattr(actor, "pk", None)
+        ids = []
+        for r in recipients:
+            pk = getattr(r, "pk", r)
+            if pk and pk != actor_id and pk not in ids:
+                ids.append(pk)
+        if verb not in templates:
+            with translation.override(settings.LANGUAGE_CODE):
+                templates[verb] = str(TEXTS[verb])
+        for pk in ids:
+            n = Notification(recipient_id=pk, case=case, verb=str(verb), created_at=now)
+            n._template = templates[verb]
+            notices.append(n)
+    return prepare(notices, late={"case_id": _case_pk, "text": _notice_text})
+
+
+def _case_pk(notice) -> int:
+    return notice.case.pk
+
+
+def _notice_text(notice) -> str:
+    case = notice.case
+    return (notice._template % {"number": case.number, "title": case.title[:40]})[:300]
+
+
+def write_notices(rows) -> list[int]:
+    """Write prepared notifications (prepare_notices) in the current transaction and ask for
+    their sending when it commits, as collect_notifications() does."""
+    from wangge.core.bulk import insert
+
+    ids = [n.pk for n in insert(rows) if n.pk is not None]
+    if ids:
+        if _queue_is_transactional():
+            _enqueue_sending(ids)
+        else:
+            transaction.on_commit(partial(_enqueue_sending, ids))
+    return ids
+
+
 def _queue_is_transactional() -> bool:
     """Whether a task enqueued now is stored in the current database transaction (the
     database task backend), so that it runs only if that transaction commits."""

@@ -30,8 +30,8 @@ from wangge.areas.choices import AreaLevel
 from wangge.areas.geo import validate_point
 from wangge.areas.models import Area
 from wangge.core import generations
-from wangge.core.audit import audit, audit_many
-from wangge.core.bulk import insert, one_statement_transaction
+from wangge.core.audit import audit, audit_rows
+from wangge.core.bulk import insert, one_statement_transaction, prepare
 from wangge.core.errors import DomainError, NotFound, PermissionDenied, TransitionNotAllowed
 from wangge.core.events import emit
 
@@ -66,7 +66,7 @@ from .models import (
     Open311Client,
     _attachment_path,
 )
-from .notify import collect_notifications, notify
+from .notify import notify, prepare_notices, write_notices
 
 logger = logging.getLogger(__name__)
 
@@ -302,6 +302,12 @@ def _bump_many(items: Iterable[tuple[Case, dt.datetime, dict]]) -> None:
     """Add each (case, moment, counters) to its grid's daily rollup and to the monthly rollups
     of the grid and every area above it, summed per row first: a batch of new cases costs one
     UPDATE per table and day (or month), whatever its size."""
+    _apply_counts(_count_statements(items))
+
+
+def _count_statements(items: Iterable[tuple[Case, dt.datetime, dict]]) -> list[tuple]:
+    """The statements of _bump_many, built (reads nothing) ahead of the transaction that
+    applies them (_apply_counts)."""
     from .kpis import monthly_paths
 
     daily: dict = defaultdict(lambda: defaultdict(Counter))
@@ -316,29 +322,45 @@ def _bump_many(items: Iterable[tuple[Case, dt.datetime, dict]]) -> None:
         daily[day][case.grid_id].update(counters)
         for path in monthly_paths(case.grid.path):
             monthly[day.replace(day=1)][path].update(counters)
+    statements = []
     for day, rows in daily.items():
-        _add_counts(
-            CaseDailyRollup,
-            {"day": day},
-            "grid_id",
-            rows,
-            lambda grid_id: {"area_path": grid_paths[grid_id]},
+        statements.append(
+            (
+                CaseDailyRollup,
+                {"day": day},
+                "grid_id",
+                rows,
+                lambda grid_id: {"area_path": grid_paths[grid_id]},
+            )
         )
     for month, rows in monthly.items():
-        _add_counts(
-            CaseMonthlyRollup, {"month": month}, "area_path", rows, lambda p: {"depth": len(p) // 4}
+        statements.append(
+            (
+                CaseMonthlyRollup,
+                {"month": month},
+                "area_path",
+                rows,
+                lambda p: {"depth": len(p) // 4},
+            )
         )
+    return [(*st, _add_counts_sql(*st[:4])) for st in statements]
 
 
-def _add_counts(model, fixed: dict, key_field: str, rows: dict, defaults) -> None:
+def _apply_counts(statements: list[tuple]) -> None:
+    for model, fixed, key_field, rows, defaults, sql in statements:
+        _add_counts(model, fixed, key_field, rows, defaults, sql=sql)
+
+
+def _add_counts(model, fixed: dict, key_field: str, rows: dict, defaults, sql=None) -> None:
     """Add rows[key] (a Counter) to the row of `model` at fixed + {key_field: key}, for every
     key at once: one UPDATE … SET c = c + CASE key WHEN … END, written out here because the
     ORM spends longer resolving a CASE of a hundred branches than the database spends on the
     whole statement. When some rows are missing (the first figure of a day or a month), that
     UPDATE is undone, the missing rows are inserted empty (a concurrent insert is ignored) and
-    the UPDATE is made again: no increment is ever lost or counted twice."""
+    the UPDATE is made again: no increment is ever lost or counted twice. `sql`: the
+    statement and its parameters, built earlier by _add_counts_sql."""
     keys = list(rows)
-    sql, params = _add_counts_sql(model, fixed, key_field, rows)
+    sql, params = sql or _add_counts_sql(model, fixed, key_field, rows)
     sid = transaction.savepoint()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -720,12 +742,12 @@ def case_report(
     if existing is not None:
         return _case_of(existing)
     intake = report.check()
-    planned = _plan_cases([intake])
+    writes = _CaseWrites(_plan_cases([intake]))
     try:
         with transaction.atomic():
             if report.idempotency_key:
                 _register([intake], status=ReceiptStatus.DONE)
-            return _write_cases(planned)[0]
+            return writes.write()[0]
     except IntegrityError:
         # A concurrent retry with the same key won the race: answer with its case.
         existing = report.replay()
@@ -880,14 +902,14 @@ def intake_process(*, limit: int = INTAKE_BATCH, receipt_ids: list[int] | None =
     if not receipts:
         return 0
     try:
-        planned = _plan_cases(_intakes_of(receipts))
+        writes = _CaseWrites(_plan_cases(_intakes_of(receipts)))
         with transaction.atomic():
             claimed = IntakeReceipt.objects.filter(
                 pk__in=[r.pk for r in receipts], status=ReceiptStatus.PENDING
             ).update(status=ReceiptStatus.DONE, processed_at=_now(), error="")
             if claimed != len(receipts):
                 raise _Contended
-            _write_cases(planned)
+            writes.write()
         return len(receipts)
     except _Contended:
         return intake_process(limit=limit, receipt_ids=receipt_ids)
@@ -1072,76 +1094,101 @@ def _plan_cases(intakes: list[_Intake]) -> list[_Planned]:
     return planned
 
 
-def _write_cases(planned: list[_Planned]) -> list[Case]:
-    """Write planned cases in the caller's transaction: numbers, the cases, their first
-    timeline action and audit rows, photos, rollups and the handlers' notifications, in a few
-    statements whatever their number."""
-    cases = [p.case for p in planned]
-    for case, number in zip(cases, _next_numbers([c.reported_at for c in cases]), strict=True):
-        case.number = number
-    insert(cases)
-    actions = [
-        CaseAction(
-            case=p.case,
-            actor=p.intake.actor,
-            actor_role=p.intake.actor_role,
-            verb=Verb.REPORT,
-            from_state="",
-            to_state=p.case.state,
-            from_level=p.case.level,
-            to_level=p.case.level,
-            is_public=True,
-            created_at=p.intake.at,
-            data={
-                "source": p.intake.source,
-                "routing": p.assignment.reason,
-                "handler": p.assignment.handler_id,
-                "grid": p.case.grid_id,
-            },
-        )
-        for p in planned
-    ]
-    insert(actions)
-    audit_many(
-        [
-            {
-                "actor": p.intake.actor,
-                "verb": f"case.{Verb.REPORT}",
-                "obj": p.case,
-                "data": {"state": ["", p.case.state], "level": [p.case.level, p.case.level]},
-            }
+def _number_of(case: Case) -> str:
+    return case.number
+
+
+def _case_pk(row) -> int:
+    return row.case.pk
+
+
+class _CaseWrites:
+    """The rows of planned cases — the cases, their first timeline actions, audit rows,
+    rollup increments and the handlers' notifications — converted when this is made, before
+    the transaction that writes them (`write`): the intake worker holds the write lock
+    (SQLite has one for the whole database) only for the statements. The cases' numbers and
+    keys are given out in that transaction and read into the rows that need them."""
+
+    def __init__(self, planned: list[_Planned]):
+        self.planned = planned
+        self.cases = [p.case for p in planned]
+        self.case_rows = prepare(self.cases, late={"number": _number_of})
+        self.actions = [
+            CaseAction(
+                case=p.case,
+                actor=p.intake.actor,
+                actor_role=p.intake.actor_role,
+                verb=Verb.REPORT,
+                from_state="",
+                to_state=p.case.state,
+                from_level=p.case.level,
+                to_level=p.case.level,
+                is_public=True,
+                created_at=p.intake.at,
+                data={
+                    "source": p.intake.source,
+                    "routing": p.assignment.reason,
+                    "handler": p.assignment.handler_id,
+                    "grid": p.case.grid_id,
+                },
+            )
             for p in planned
         ]
-    )
-    attachments: dict[int, list[CaseAttachment]] = {}
-    stored = []
-    for p, action in zip(planned, actions, strict=True):
-        if p.intake.photos:
-            attachments[p.case.pk] = _save_photos(p.case, action, p.intake.actor, p.intake.photos)
-        for name, kind, size, sha in p.intake.stored_photos:
-            stored.append(
-                CaseAttachment(
-                    case=p.case,
-                    action=action,
-                    file=name,
-                    content_type=kind,
-                    size=size,
-                    sha256=sha,
-                    uploaded_by=p.intake.actor,
+        self.action_rows = prepare(self.actions, late={"case_id": _case_pk})
+        self.audit_rows = audit_rows(
+            [
+                {
+                    "actor": p.intake.actor,
+                    "verb": f"case.{Verb.REPORT}",
+                    "obj": p.case,
+                    "data": {"state": ["", p.case.state], "level": [p.case.level, p.case.level]},
+                }
+                for p in planned
+            ]
+        )
+        self.counts = _count_statements([(c, c.reported_at, {"received": 1}) for c in self.cases])
+        self.notices = prepare_notices(
+            (p.case, NotificationVerb.ASSIGNED, [p.case.handler_id], p.intake.actor)
+            for p in planned
+        )
+
+    def write(self) -> list[Case]:
+        """Write the rows in the caller's transaction; returns the cases."""
+        planned, cases, actions = self.planned, self.cases, self.actions
+        for case, number in zip(cases, _next_numbers([c.reported_at for c in cases]), strict=True):
+            case.number = number
+        insert(self.case_rows)
+        insert(self.action_rows)
+        insert(self.audit_rows)
+        attachments: dict[int, list[CaseAttachment]] = {}
+        stored = []
+        for p, action in zip(planned, actions, strict=True):
+            if p.intake.photos:
+                attachments[p.case.pk] = _save_photos(
+                    p.case, action, p.intake.actor, p.intake.photos
                 )
-            )
-    for att in CaseAttachment.objects.bulk_create(stored):
-        attachments.setdefault(att.case_id, []).append(att)
-    _bump_many([(case, case.reported_at, {"received": 1}) for case in cases])
-    with collect_notifications():
-        for p in planned:
-            notify(p.case, NotificationVerb.ASSIGNED, [p.case.handler_id], actor=p.intake.actor)
-    for case, action in zip(cases, actions, strict=True):
-        # The new case's whole timeline and photos, for a caller that shows them at once (the
-        # API answers with the case's detail) without reading them back.
-        case.new_timeline = ([action], attachments.get(case.pk, []))
-        case.replayed = False
-    return cases
+            for name, kind, size, sha in p.intake.stored_photos:
+                stored.append(
+                    CaseAttachment(
+                        case=p.case,
+                        action=action,
+                        file=name,
+                        content_type=kind,
+                        size=size,
+                        sha256=sha,
+                        uploaded_by=p.intake.actor,
+                    )
+                )
+        for att in CaseAttachment.objects.bulk_create(stored):
+            attachments.setdefault(att.case_id, []).append(att)
+        _apply_counts(self.counts)
+        write_notices(self.notices)
+        for case, action in zip(cases, actions, strict=True):
+            # The new case's whole timeline and photos, for a caller that shows them at once
+            # (the API answers with the case's detail) without reading them back.
+            case.new_timeline = ([action], attachments.get(case.pk, []))
+            case.replayed = False
+        return cases
 
 
 # ---------------------------------------------------------------------------------------------

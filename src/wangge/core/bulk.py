@@ -124,22 +124,49 @@ def _unnest_sql(model, alias: str) -> str:
 UNNEST_FROM_ROWS = 4
 
 
-def insert(objs: Sequence[models.Model]) -> list[models.Model]:
-    """Insert new instances of one model; their primary keys are set. Returns them."""
+class Rows:
+    """New instances of one model with their column values converted (`prepare`), ready for
+    `insert`. Converting before the transaction means a writer holds the write lock (SQLite
+    has one for the whole file) only for its statements. A `late` column is read when the
+    rows are written: a value known only inside the transaction, such as the key of a row
+    inserted just before (`late={"case_id": lambda action: action.case.pk}`)."""
+
+    __slots__ = ("model", "objs", "params", "late")
+
+    def __init__(self, model, objs: list, params: list | None, late: tuple):
+        self.model = model
+        self.objs = objs
+        self.params = params  # None: the instances go to bulk_create when written
+        self.late = late  # (attname, column index, converter, function of the instance)
+
+
+def prepare(objs: Sequence[models.Model], *, late: dict[str, Callable] | None = None) -> Rows:
+    """New instances of one model converted for `insert` (see Rows); `late` maps attnames to
+    functions of an instance that give their values at write time."""
     objs = list(objs)
     if not objs:
-        return objs
+        return Rows(None, objs, [], ())
     model = type(objs[0])
-    alias = router.db_for_write(model)
-    plan = _plan(model, alias)
+    plan = _plan(model, router.db_for_write(model))
+    late_columns = []
+    if plan is not None:
+        fields, converters, _columns, _returning, auto = plan
+        index = {f.attname: i for i, f in enumerate(fields)}
+    for attname, fn in (late or {}).items():
+        if plan is None:
+            late_columns.append((attname, None, None, fn))
+        elif attname not in index:
+            raise ValueError(f"{model.__name__} has no column {attname}")
+        else:
+            late_columns.append((attname, index[attname], converters[index[attname]], fn))
+    rows = Rows(model, objs, None, tuple(late_columns))
     if plan is None:
-        return model.objects.bulk_create(objs)
-    fields, converters, _columns, _returning, auto = plan
+        return rows
     now = None
     params_rows = []
     for obj in objs:
         if obj.pk is not None:  # an explicit key: the generic path
-            return model.objects.bulk_create(objs)
+            return rows
         for f in auto:
             now = now or timezone.now()
             setattr(obj, f.attname, now if isinstance(f, models.DateTimeField) else now.date())
@@ -147,9 +174,30 @@ def insert(objs: Sequence[models.Model]) -> list[models.Model]:
         for f, conv in zip(fields, converters, strict=True):
             value = getattr(obj, f.attname)
             if isinstance(value, Expression):
-                return model.objects.bulk_create(objs)
+                return rows
             values.append(conv(value))
         params_rows.append(values)
+    rows.params = params_rows
+    return rows
+
+
+def insert(objs: Sequence[models.Model] | Rows) -> list[models.Model]:
+    """Insert new instances of one model (or the Rows prepared of them); their primary keys
+    are set. Returns them."""
+    rows = objs if isinstance(objs, Rows) else prepare(objs)
+    objs, model, params_rows = rows.objs, rows.model, rows.params
+    if not objs:
+        return objs
+    for attname, index, conv, fn in rows.late:
+        for i, obj in enumerate(objs):
+            value = fn(obj)
+            obj.__dict__[attname] = value  # (a foreign key's cached object stays)
+            if params_rows is not None:
+                params_rows[i][index] = conv(value)
+    if params_rows is None:
+        return model.objects.bulk_create(objs)
+    alias = router.db_for_write(model)
+    fields = _plan(model, alias)[0]
     connection = connections[alias]
     pk_attname = model._meta.pk.attname
     unnest = connection.vendor == "postgresql" and len(objs) >= UNNEST_FROM_ROWS
