@@ -794,11 +794,12 @@ def case_receive(
             return existing
         raise
     stored: list[str] = []
+    rows = _receipt_rows([intake], status=ReceiptStatus.PENDING)  # before the write lock
     try:
         # Without photos the receipt is one insert; with them, the receipt and their names.
         with transaction.atomic() if intake.photos else one_statement_transaction():
             # The receipt first: a retry fails here, before any photo is stored.
-            [receipt] = _register([intake], status=ReceiptStatus.PENDING)
+            [receipt] = insert(rows)
             if intake.photos:
                 for data, kind in intake.photos:
                     name = default_storage.save(_attachment_path_for(kind), ContentFile(data))
@@ -826,25 +827,32 @@ def _attachment_path_for(kind: str) -> str:
 
 def _register(intakes: list[_Intake], *, status: str) -> list[IntakeReceipt]:
     """Write the receipts of `intakes` (their idempotency keys are unique here)."""
+    return insert(_receipt_rows(intakes, status=status))
+
+
+def _receipt_rows(intakes: list[_Intake], *, status: str):
+    """The receipts of `intakes`, converted for core.bulk.insert (ahead of the transaction)."""
     now = _now()
     done = status == ReceiptStatus.DONE
-    receipts = [
-        IntakeReceipt(
-            tracking_code=i.tracking_code,
-            status=status,
-            source=i.source,
-            received_at=i.at,
-            actor=i.actor,
-            # A receipt made with its case keeps no copy of the report: the case is the truth.
-            payload={} if done else i.payload(),
-            idempotency_client=i.idempotency_client,
-            idempotency_key=i.idempotency_key or None,
-            body_hash=i.body_hash,
-            processed_at=now if done else None,
-        )
-        for i in intakes
-    ]
-    return insert(receipts)
+    return prepare(
+        [
+            IntakeReceipt(
+                tracking_code=i.tracking_code,
+                status=status,
+                source=i.source,
+                received_at=i.at,
+                actor=i.actor,
+                # A receipt made with its case keeps no copy of the report: the case is the
+                # truth.
+                payload={} if done else i.payload(),
+                idempotency_client=i.idempotency_client,
+                idempotency_key=i.idempotency_key or None,
+                body_hash=i.body_hash,
+                processed_at=now if done else None,
+            )
+            for i in intakes
+        ]
+    )
 
 
 def _replay(client: str, key: str, body_hash: str) -> IntakeReceipt | None:

@@ -155,3 +155,55 @@ def test_many_rows_in_one_statement_equal_bulk_create(territory):
         row = _row(action)
         assert row["case"] == fast[i].pk and row["note"] == TRICKY[i]
         assert row["data"] == {"text": TRICKY[i], "n": i, "none": None, "list": [1, "二"]}
+
+
+@pytest.mark.parametrize("n", [1, len(TRICKY)])  # one row as VALUES; on PostgreSQL, arrays
+def test_rows_prepared_before_their_keys_are_known_get_them_when_written(territory, n):
+    """prepare() converts rows ahead of the transaction; a late column (a number given out
+    inside it, the key of a case inserted just before) is read when the rows are written."""
+    from wangge.cases.notify import prepare_notices, write_notices
+    from wangge.core.audit import audit_rows
+    from wangge.core.bulk import prepare
+    from wangge.testing.factories import UserFactory
+
+    user = UserFactory()
+    cases = []
+    for i in range(n):
+        case = _case(territory, user, 0)
+        case.number, case.tracking_code = "", f"L{i}"
+        cases.append(case)
+    case_rows = prepare(cases, late={"number": lambda c: c.number})
+    actions = [
+        CaseAction(case=c, actor=user, verb="report", to_state="reported", created_at=AT)
+        for c in cases
+    ]
+    action_rows = prepare(actions, late={"case_id": lambda a: a.case.pk})
+    audits = audit_rows([{"actor": user, "verb": "case.report", "obj": c} for c in cases])
+    notices = prepare_notices((c, "assigned", [user.pk], None) for c in cases)
+    assert all(c.pk is None for c in cases)
+
+    for i, case in enumerate(cases):
+        case.number = f"2025{i:06d}"
+    insert(case_rows)
+    insert(action_rows)
+    insert(audits)
+    ids = write_notices(notices)
+
+    for i, case in enumerate(cases):
+        assert Case.objects.get(pk=case.pk).number == f"2025{i:06d}"
+        assert _row(actions[i])["case"] == case.pk
+        assert actions[i].case is case  # the instance keeps its case
+    entries = AuditEntry.objects.filter(verb="case.report").order_by("pk")
+    assert [(e.object_id, e.object_repr) for e in entries] == [
+        (str(c.pk), f"{c.number} {c.title}") for c in cases
+    ]
+    texts = dict(Notification.objects.filter(pk__in=ids).values_list("case_id", "text"))
+    # The default language's text, as notify() writes it.
+    assert texts == {c.pk: f"事件{c.number}“{c.title}”已派给您，请及时受理。" for c in cases}
+
+
+def test_a_late_column_must_be_a_column():
+    from wangge.core.bulk import prepare
+
+    with pytest.raises(ValueError):
+        prepare([AuditEntry(verb="x")], late={"no_such": lambda e: 1})
