@@ -205,7 +205,10 @@ def insert(objs: Sequence[models.Model] | Rows) -> list[models.Model]:
         batch = len(objs)
     else:
         batch = max(1, connection.ops.bulk_batch_size(list(fields), objs) or len(objs))
-    with _binding_cursor(connection) if unnest else connection.cursor() as cursor:
+    # PostgreSQL: parameters apart from the statement, which the server prepares once it has
+    # seen it a few times on a connection (settings: prepare_threshold).
+    postgres = connection.vendor == "postgresql"
+    with _binding_cursor(connection) if postgres else connection.cursor() as cursor:
         for start in range(0, len(objs), batch):
             chunk = params_rows[start : start + batch]
             if unnest:

@@ -207,3 +207,22 @@ def test_a_late_column_must_be_a_column():
 
     with pytest.raises(ValueError):
         prepare([AuditEntry(verb="x")], late={"no_such": lambda e: 1})
+
+
+def test_postgresql_prepares_a_repeated_insert_once(territory):
+    """The intake's inserts are prepared by PostgreSQL after a few uses on a connection
+    (settings: prepare_threshold), not parsed and planned for every report."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements")
+    for i in range(8):
+        insert([AuditEntry(verb="x", object_type="probe", object_id=str(i))])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['INSERT INTO "core_auditentry"%'],
+        )
+        prepared = cursor.fetchall()
+    assert len(prepared) == 1
+    assert AuditEntry.objects.filter(object_type="probe").count() == 8
