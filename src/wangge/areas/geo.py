@@ -7,12 +7,20 @@ transaction (core.generations), which every process sees within a second of the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
 from django.utils.translation import gettext_lazy as _
 from shapely.geometry import shape
+
+try:
+    # The ufunc itself: shapely.intersects_xy wraps it in argument handling that costs twice
+    # the test of a prepared polygon.
+    from shapely.lib import intersects_xy
+except ImportError:  # pragma: no cover - another shapely layout
+    from shapely import intersects_xy
 
 from wangge.core import generations
 from wangge.core.errors import DomainError
@@ -57,9 +65,18 @@ def validate_point(lat, lng) -> tuple[float, float]:
     return lat_f, lng_f
 
 
+# A polygon whose bounding box spans more cells than this is checked for every point instead
+# of being listed in each cell (a county drawn as one grid, say).
+MAX_CELLS_PER_POLYGON = 64
+
+
 @dataclass
 class GridIndex:
-    """An STRtree over the active grid (and micro-grid) polygons. Coordinates are (lng, lat)."""
+    """The active grid (and micro-grid) polygons, with two indexes over them: an STRtree for
+    lookups of many points at once, and for single points a hash of square cells (about the
+    size of a typical grid) listing the polygons whose bounding box meets each cell — one
+    dictionary read and a test of one or two prepared polygons, a few times faster than
+    building a shapely Point and asking the tree. Coordinates are (lng, lat)."""
 
     version: str
     tree: shapely.STRtree | None
@@ -69,6 +86,28 @@ class GridIndex:
     # id → path of every indexed area, as of the build: what an intake needs to check scope
     # and to file the report without reading the areas again.
     paths: dict
+    cell: float = field(init=False, default=0.0)
+    cells: dict = field(init=False, default_factory=dict)
+    everywhere: list = field(init=False, default_factory=list)  # polygons tested for any point
+    ids: list = field(init=False, default_factory=list)  # area_ids as Python ints
+
+    def __post_init__(self):
+        self.ids = [int(i) for i in self.area_ids]
+        if not self.geoms:
+            return
+        bounds = shapely.bounds(np.asarray(self.geoms, dtype=object))
+        sizes = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
+        cell = float(np.median(sizes))
+        self.cell = cell if math.isfinite(cell) and cell > 0 else 0.01
+        for i, (x0, y0, x1, y1) in enumerate(bounds.tolist()):
+            cx0, cx1 = math.floor(x0 / self.cell), math.floor(x1 / self.cell)
+            cy0, cy1 = math.floor(y0 / self.cell), math.floor(y1 / self.cell)
+            if (cx1 - cx0 + 1) * (cy1 - cy0 + 1) > MAX_CELLS_PER_POLYGON:
+                self.everywhere.append(i)
+                continue
+            for cx in range(cx0, cx1 + 1):
+                for cy in range(cy0, cy1 + 1):
+                    self.cells.setdefault((cx, cy), []).append(i)
 
     @classmethod
     def build(cls, version: str) -> GridIndex:
@@ -98,19 +137,28 @@ class GridIndex:
         paths_by_id = dict(zip(ids, paths, strict=True))
         return cls(version, tree, geoms, np.array(ids, dtype=np.int64), levels, paths_by_id)
 
+    def candidates(self, lat: float, lng: float) -> list[int]:
+        """Indexes of the polygons that may contain the point (a superset)."""
+        key = (math.floor(lng / self.cell), math.floor(lat / self.cell))
+        found = self.cells.get(key, ())
+        return [*found, *self.everywhere] if self.everywhere else found
+
     def lookup(self, lat: float, lng: float) -> tuple[int | None, int | None]:
-        """Return (grid id, micro-grid id) containing the point; None where there is none."""
-        if self.tree is None:
+        """Return (grid id, micro-grid id) containing the point; None where there is none.
+        A point on a boundary is in the polygon (as the tree's "intersects")."""
+        if self.tree is None or not (math.isfinite(lat) and math.isfinite(lng)):
             return None, None
-        hits = self.tree.query(shapely.Point(lng, lat), predicate="intersects")
         grid_id = micro_id = None
-        for i in hits:
-            if self.levels[i] == AreaLevel.GRID:
+        geoms, levels, ids = self.geoms, self.levels, self.ids
+        for i in self.candidates(lat, lng):
+            if not intersects_xy(geoms[i], lng, lat):
+                continue
+            if levels[i] == AreaLevel.GRID:
                 # Ties on a shared border go to the lowest id: stable and deterministic.
-                if grid_id is None or self.area_ids[i] < grid_id:
-                    grid_id = int(self.area_ids[i])
-            elif micro_id is None or self.area_ids[i] < micro_id:
-                micro_id = int(self.area_ids[i])
+                if grid_id is None or ids[i] < grid_id:
+                    grid_id = ids[i]
+            elif micro_id is None or ids[i] < micro_id:
+                micro_id = ids[i]
         return grid_id, micro_id
 
     def lookup_many(self, lats, lngs) -> np.ndarray:

@@ -1,4 +1,5 @@
 import pytest
+import shapely
 
 from wangge.areas import geo, services
 from wangge.core.errors import DomainError
@@ -119,3 +120,55 @@ def test_parse_geometry_refuses_what_is_not_a_valid_polygon(geojson):
 def test_parse_geometry_accepts_a_feature():
     geom = geo.parse_geometry({"type": "Feature", "properties": {}, "geometry": square(1, 2)})
     assert geom.geom_type == "Polygon"
+
+
+def _tree_lookup(index, lat, lng):
+    """The reference: every polygon the STRtree finds intersecting the point, lowest id."""
+    grid = micro = None
+    for i in index.tree.query(shapely.Point(lng, lat), predicate="intersects"):
+        aid = int(index.area_ids[i])
+        if index.levels[i] == "grid":
+            grid = aid if grid is None else min(grid, aid)
+        else:
+            micro = aid if micro is None else min(micro, aid)
+    return grid, micro
+
+
+def test_single_point_lookup_equals_the_tree_on_borders_corners_and_large_polygons():
+    """The cell hash of single-point lookups answers as the STRtree would: points inside, on
+    shared borders and corners, outside, in micro-grids and in a polygon too large for it."""
+    import random
+
+    import numpy as np
+
+    from wangge.areas.geo import GridIndex
+
+    geoms, levels = [], []
+    for i in range(12):
+        for j in range(9):
+            x, y = 115.0 + i * 0.01, 32.0 + j * 0.013  # grids sharing borders
+            geoms.append(shapely.box(x, y, x + 0.01, y + 0.013))
+            levels.append("grid")
+    geoms.append(shapely.Polygon([(115.002, 32.002), (115.008, 32.003), (115.005, 32.01)]))
+    levels.append("microgrid")
+    geoms.append(shapely.box(114.0, 31.0, 118.0, 34.0))  # spans far more than 64 cells
+    levels.append("grid")
+    geoms.append(shapely.box(120.0, 40.0, 120.5, 40.4))  # alone, large, elsewhere
+    levels.append("grid")
+    for g in geoms:
+        shapely.prepare(g)
+    ids = np.array([1000 - k for k in range(len(geoms))], dtype=np.int64)  # not in build order
+    index = GridIndex("t", shapely.STRtree(geoms), geoms, ids, levels, {})
+    assert len(index.everywhere) == 2 and index.cells
+
+    rnd = random.Random(3)
+    points = [(rnd.uniform(30.9, 34.2), rnd.uniform(113.9, 118.2)) for _ in range(3000)]
+    points += [(rnd.uniform(39.9, 40.5), rnd.uniform(119.9, 120.6)) for _ in range(500)]
+    points += [(32.0 + j * 0.013, 115.0 + i * 0.01) for i in range(13) for j in range(10)]
+    points += [(32.0065, 115.0 + i * 0.01) for i in range(13)]  # on vertical borders
+    points += [(32.0 + j * 0.013, 115.004) for j in range(10)]  # on horizontal borders
+    points += [(40.0, 120.25), (40.4, 120.5), (0.0, 0.0), (-89.9, -179.9)]
+    for lat, lng in points:
+        assert index.lookup(lat, lng) == _tree_lookup(index, lat, lng), (lat, lng)
+    assert index.lookup(32.004, 115.005) == (int(ids[len(geoms) - 2]), int(ids[108]))
+    assert index.lookup(float("nan"), 115.0) == (None, None)
