@@ -73,7 +73,7 @@ MAX_CELLS_PER_POLYGON = 64
 @dataclass
 class GridIndex:
     """The active grid (and micro-grid) polygons, with two indexes over them: an STRtree for
-    lookups of many points at once, and for single points a hash of square cells (about the
+    lookups of many points at once, and for single points a hash of square cells (half the
     size of a typical grid) listing the polygons whose bounding box meets each cell — one
     dictionary read and a test of one or two prepared polygons, a few times faster than
     building a shapely Point and asking the tree. Coordinates are (lng, lat)."""
@@ -97,7 +97,9 @@ class GridIndex:
             return
         bounds = shapely.bounds(np.asarray(self.geoms, dtype=object))
         sizes = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
-        cell = float(np.median(sizes))
+        # Half a typical grid: a point's cell lists two or three polygons, where a cell of a
+        # whole grid lists four (every polygon meets four such cells).
+        cell = float(np.median(sizes)) / 2
         self.cell = cell if math.isfinite(cell) and cell > 0 else 0.01
         for i, (x0, y0, x1, y1) in enumerate(bounds.tolist()):
             cx0, cx1 = math.floor(x0 / self.cell), math.floor(x1 / self.cell)
