@@ -11,9 +11,7 @@ A sender that fails is logged and the others still run.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterable
-from contextlib import contextmanager
 from functools import partial
 
 from django.conf import settings
@@ -65,58 +63,33 @@ class LogSender:
         )
 
 
-_collecting = threading.local()
-
-
-@contextmanager
-def collect_notifications():
-    """Within this block, notify() gathers its notifications; at its end they are written in
-    one insert, in the current transaction (they commit or roll back with what they announce),
-    and one sending task is asked for when it commits: for the intake worker, which tells
-    hundreds of handlers at once. Nothing is written when the block raises."""
-    outer = getattr(_collecting, "rows", None)
-    _collecting.rows = rows = []
-    try:
-        yield
-    finally:
-        _collecting.rows = outer
-    if rows:
-        if outer is not None:
-            outer.extend(rows)
-        else:
-            ids = _insert(rows)
-            if _queue_is_transactional():
-                # The database backend's task row commits with them: one write fewer.
-                _enqueue_sending(ids)
-            else:
-                transaction.on_commit(partial(_enqueue_sending, ids))
-
-
-def notify(case, verb: str, recipients: Iterable, *, actor=None) -> None:
-    """Announce `verb` about `case` to `recipients` (users or ids; None and the actor are left
-    out, each person once) when the current transaction commits."""
+def _recipient_ids(recipients: Iterable, actor) -> list[int]:
+    """The ids of `recipients` (users or ids), each once, without None and the actor."""
     actor_id = getattr(actor, "pk", None)
     ids = []
     for r in recipients:
         pk = getattr(r, "pk", r)
         if pk and pk != actor_id and pk not in ids:
             ids.append(pk)
+    return ids
+
+
+def notify(case, verb: str, recipients: Iterable, *, actor=None) -> None:
+    """Announce `verb` about `case` to `recipients` (users or ids; None and the actor are left
+    out, each person once) when the current transaction commits."""
+    ids = _recipient_ids(recipients, actor)
     if not ids:
         return
     with translation.override(settings.LANGUAGE_CODE):
         text = str(TEXTS[verb] % {"number": case.number, "title": case.title[:40]})
-    row = (case.pk, str(verb), ids, text[:300])
-    rows = getattr(_collecting, "rows", None)
-    if rows is not None:
-        rows.append(row)
-    else:
-        transaction.on_commit(partial(_write_many, [row]))
+    transaction.on_commit(partial(_write_many, [(case.pk, str(verb), ids, text[:300])]))
 
 
 def prepare_notices(items: Iterable[tuple]):
     """The notifications of (case, verb, recipients, actor) items, as notify() would make
-    them, converted ahead of the transaction that writes them (write_notices): for cases not
-    saved yet, their key and number are read when written."""
+    them, converted ahead of the transaction that writes them (write_notices), for the intake
+    worker, which tells hundreds of handlers at once: for cases not saved yet, their key and
+    number are read when written."""
     from wangge.core.bulk import prepare
 
     from .models import Notification
@@ -125,16 +98,10 @@ def prepare_notices(items: Iterable[tuple]):
     templates = {}
     notices = []
     for case, verb, recipients, actor in items:
-        actor_id = getattr(actor, "pk", None)
-        ids = []
-        for r in recipients:
-            pk = getattr(r, "pk", r)
-            if pk and pk != actor_id and pk not in ids:
-                ids.append(pk)
         if verb not in templates:
             with translation.override(settings.LANGUAGE_CODE):
                 templates[verb] = str(TEXTS[verb])
-        for pk in ids:
+        for pk in _recipient_ids(recipients, actor):
             n = Notification(recipient_id=pk, case=case, verb=str(verb), created_at=now)
             n._template = templates[verb]
             notices.append(n)
@@ -151,8 +118,10 @@ def _notice_text(notice) -> str:
 
 
 def write_notices(rows) -> list[int]:
-    """Write prepared notifications (prepare_notices) in the current transaction and ask for
-    their sending when it commits, as collect_notifications() does."""
+    """Write prepared notifications (prepare_notices) in the current transaction, in one
+    insert (they commit or roll back with what they announce), and ask for their sending:
+    with the database task backend in the same transaction (one write fewer), with another
+    backend when it commits."""
     from wangge.core.bulk import insert
 
     ids = [n.pk for n in insert(rows) if n.pk is not None]
