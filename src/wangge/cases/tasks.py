@@ -11,6 +11,7 @@ import time
 from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
+from django_tasks.base import TaskResultStatus
 
 from .choices import OPEN_STATES, WarningLevel
 from .models import Case
@@ -67,10 +68,11 @@ _last_window = -1
 
 
 def enqueue_intake_processing() -> None:
-    """Ask for a run of process_intake once per window and process (called when a receipt
-    commits). The run starts no earlier than the window's end, when every receipt of the
-    window whose request asked within it has committed; the scheduler's periodic run picks up
-    whatever a lost request could leave behind."""
+    """Ask for a run of process_intake once per window (called when a receipt commits): once
+    per process, and with the database queue once for all of them. The run starts no earlier
+    than the window's end, when every receipt of the window whose request asked within it has
+    committed; the scheduler's periodic run picks up whatever a lost request could leave
+    behind."""
     global _last_window
     now = time.time()
     window = int(now / INTAKE_WINDOW_SECONDS)
@@ -84,9 +86,26 @@ def enqueue_intake_processing() -> None:
         # (RQ runs deferred jobs only with a scheduler process; an immediate job is as good.)
         run_after = dt.datetime.fromtimestamp((window + 1) * INTAKE_WINDOW_SECONDS, tz=dt.UTC)
     try:
+        if run_after and _waiting_run(backend, run_after):
+            return
         (process_intake.using(run_after=run_after) if run_after else process_intake).enqueue()
     except Exception:  # noqa: BLE001 - the receipt is safe; the periodic run takes it in
         logging.getLogger(__name__).exception("could not ask for the intake worker")
+
+
+def _waiting_run(backend, run_after) -> bool:
+    """Whether a run of process_intake for the same window end already waits in the
+    database queue (another web worker asked for it): every web worker asks once per window,
+    and a second run at the same moment would only take in the few receipts that committed
+    while the first one ran, for the cost of a whole batch. One look at the waiting tasks
+    (an index holds only those). Other backends: False."""
+    if not type(backend).__module__.startswith("django_tasks_db"):
+        return False
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY, task_path=process_intake.module_path, run_after=run_after
+    ).exists()
 
 
 @task()

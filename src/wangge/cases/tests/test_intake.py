@@ -242,6 +242,8 @@ def test_the_worker_is_asked_once_per_window_to_start_at_its_end(world, monkeypa
     asked = []
 
     class Task:
+        module_path = tasks.process_intake.module_path
+
         def using(self, run_after=None):
             asked.append(run_after)
             return self
@@ -263,6 +265,26 @@ def test_the_worker_is_asked_once_per_window_to_start_at_its_end(world, monkeypa
     assert len(asked) == 2
     window_end = (int(1_000_000.05 / tasks.INTAKE_WINDOW_SECONDS) + 1) * tasks.INTAKE_WINDOW_SECONDS
     assert asked[0] == dt.datetime.fromtimestamp(window_end, tz=dt.UTC)
+
+
+def test_the_web_workers_share_one_run_per_window(world, monkeypatch, settings):
+    """Each web worker asks for the run of its window; with the database queue a run already
+    waiting for the same window's end is not asked for again."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    now = [1_000_000.05]
+    monkeypatch.setattr(tasks.time, "time", lambda: now[0])
+    runs = DBTaskResult.objects.filter(task_path=tasks.process_intake.module_path)
+    for _worker in range(2):  # each process remembers only its own last window
+        monkeypatch.setattr(tasks, "_last_window", -1)
+        tasks.enqueue_intake_processing()
+    assert runs.count() == 1
+    now[0] += tasks.INTAKE_WINDOW_SECONDS
+    monkeypatch.setattr(tasks, "_last_window", -1)
+    tasks.enqueue_intake_processing()
+    assert runs.count() == 2
+    assert len({r.run_after for r in runs}) == 2
 
 
 def test_the_task_takes_in_everything_pending(world, receive):
