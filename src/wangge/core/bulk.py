@@ -8,6 +8,9 @@ writing a new case with its timeline and audit rows; here each field gets its co
 per model and database — the same conversion its `get_db_prep_save` does, chosen by the field's
 type — and the SQL text is built once per model, batch size and database. Anything unusual (a
 file field, an expression, a database that cannot return keys) goes to bulk_create.
+
+`prepare(objs)` does the conversion ahead of the transaction (`insert(prepare(objs))` is
+`insert(objs)`), with `late` columns read only when the rows are written.
 """
 
 from __future__ import annotations
