@@ -304,7 +304,7 @@ def main():
         full_rps = intake_ok / (t_done - t0)
         worker_idle(started)
         # The baseline again after the intake: the speed of a shared machine drifts, and the
-        # mean of the two runs around the intake is what the intake is compared with.
+        # combined rate of the two runs around the intake is what the intake is compared with.
         after_rps, ok, failed, h2, h3 = drive_timed(port, health, HEALTH_REQUESTS)
         health_ok, health_failed = health_ok + ok, health_failed + failed
         health_rps = health_ok / ((h1 - h0) + (h3 - h2))

@@ -75,7 +75,7 @@ class GridIndex:
     """The active grid (and micro-grid) polygons, with two indexes over them: an STRtree for
     lookups of many points at once, and for single points a hash of square cells (half the
     size of a typical grid) listing the polygons whose bounding box meets each cell — one
-    dictionary read and a test of one or two prepared polygons, a few times faster than
+    dictionary read and a test of two or three prepared polygons, a few times faster than
     building a shapely Point and asking the tree. Coordinates are (lng, lat)."""
 
     version: str

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from functools import partial
+from operator import attrgetter
 
 from django.conf import settings
 from django.db import transaction
@@ -105,11 +106,7 @@ def prepare_notices(items: Iterable[tuple]):
             n = Notification(recipient_id=pk, case=case, verb=str(verb), created_at=now)
             n._template = templates[verb]
             notices.append(n)
-    return prepare(notices, late={"case_id": _case_pk, "text": _notice_text})
-
-
-def _case_pk(notice) -> int:
-    return notice.case.pk
+    return prepare(notices, late={"case_id": attrgetter("case.pk"), "text": _notice_text})
 
 
 def _notice_text(notice) -> str:

@@ -15,6 +15,7 @@ import traceback
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -347,20 +348,20 @@ def _count_statements(items: Iterable[tuple[Case, dt.datetime, dict]]) -> list[t
 
 
 def _apply_counts(statements: list[tuple]) -> None:
-    for model, fixed, key_field, rows, defaults, sql in statements:
-        _add_counts(model, fixed, key_field, rows, defaults, sql=sql)
+    for model, fixed, key_field, rows, defaults, statement in statements:
+        _add_counts(model, fixed, key_field, rows, defaults, statement=statement)
 
 
-def _add_counts(model, fixed: dict, key_field: str, rows: dict, defaults, sql=None) -> None:
+def _add_counts(model, fixed: dict, key_field: str, rows: dict, defaults, statement=None) -> None:
     """Add rows[key] (a Counter) to the row of `model` at fixed + {key_field: key}, for every
     key at once: one UPDATE … SET c = c + CASE key WHEN … END, written out here because the
     ORM spends longer resolving a CASE of a hundred branches than the database spends on the
     whole statement. When some rows are missing (the first figure of a day or a month), that
     UPDATE is undone, the missing rows are inserted empty (a concurrent insert is ignored) and
-    the UPDATE is made again: no increment is ever lost or counted twice. `sql`: the
-    statement and its parameters, built earlier by _add_counts_sql."""
+    the UPDATE is made again: no increment is ever lost or counted twice. `statement`: the
+    SQL and its parameters, built earlier by _add_counts_sql."""
     keys = list(rows)
-    sql, params = sql or _add_counts_sql(model, fixed, key_field, rows)
+    sql, params = statement or _add_counts_sql(model, fixed, key_field, rows)
     sid = transaction.savepoint()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -1102,14 +1103,6 @@ def _plan_cases(intakes: list[_Intake]) -> list[_Planned]:
     return planned
 
 
-def _number_of(case: Case) -> str:
-    return case.number
-
-
-def _case_pk(row) -> int:
-    return row.case.pk
-
-
 class _CaseWrites:
     """The rows of planned cases — the cases, their first timeline actions, audit rows,
     rollup increments and the handlers' notifications — converted when this is made, before
@@ -1120,7 +1113,7 @@ class _CaseWrites:
     def __init__(self, planned: list[_Planned]):
         self.planned = planned
         self.cases = [p.case for p in planned]
-        self.case_rows = prepare(self.cases, late={"number": _number_of})
+        self.case_rows = prepare(self.cases, late={"number": attrgetter("number")})
         self.actions = [
             CaseAction(
                 case=p.case,
@@ -1142,7 +1135,7 @@ class _CaseWrites:
             )
             for p in planned
         ]
-        self.action_rows = prepare(self.actions, late={"case_id": _case_pk})
+        self.action_rows = prepare(self.actions, late={"case_id": attrgetter("case.pk")})
         self.audit_rows = audit_rows(
             [
                 {

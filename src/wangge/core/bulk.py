@@ -132,7 +132,7 @@ class Rows:
     `insert`. Converting before the transaction means a writer holds the write lock (SQLite
     has one for the whole file) only for its statements. A `late` column is read when the
     rows are written: a value known only inside the transaction, such as the key of a row
-    inserted just before (`late={"case_id": lambda action: action.case.pk}`)."""
+    inserted just before (`late={"case_id": attrgetter("case.pk")}`)."""
 
     __slots__ = ("model", "objs", "params", "late")
 
