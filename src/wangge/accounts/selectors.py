@@ -129,7 +129,7 @@ def on_duty_at(hours, leaves, at) -> bool:
     rule for one user (is_on_duty) and for a roster in memory (cases.routing.Roster)."""
     if on_leave_at(leaves, at):
         return False
-    local = timezone.localtime(at)
+    local = timezone.localtime(at, timezone.get_default_timezone())
     if not hours:
         start, end = DEFAULT_DUTY_HOURS
         return local.weekday() < 5 and start <= local.hour < end

@@ -283,7 +283,7 @@ def receipt_data(receipt, case=None) -> dict:
 
 def wants_async(request) -> bool:
     """RFC 7240 `Prefer: respond-async`: acknowledge now, route in the background."""
-    prefer = request.headers.get("Prefer", "")
+    prefer = request.META.get("HTTP_PREFER", "")
     return any(p.strip().lower() == "respond-async" for p in prefer.split(","))
 
 
@@ -304,10 +304,16 @@ def report_kwargs(request, user, d: dict) -> dict:
         address=d.get("address", ""),
         reporter_name=d.get("reporter_name", ""),
         reporter_phone=d.get("reporter_phone", ""),
-        photos=d.get("photos") or request.FILES.getlist("photos"),
+        # (A JSON body has no files: its request is not asked to parse them.)
+        photos=d.get("photos")
+        or (request.FILES.getlist("photos") if _multipart(request) else []),
         idempotency_client=f"user:{user.pk}",
-        idempotency_key=request.headers.get("Idempotency-Key", ""),
+        idempotency_key=request.META.get("HTTP_IDEMPOTENCY_KEY", ""),
     )
+
+
+def _multipart(request) -> bool:
+    return request.META.get("CONTENT_TYPE", "").startswith("multipart/")
 
 
 def acknowledge(report: dict) -> tuple[dict, dict]:

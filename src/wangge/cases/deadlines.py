@@ -50,7 +50,7 @@ def add_working_hours_many(start: dt.datetime, hours_list) -> list[dt.datetime]:
     (a new case has three deadlines: to respond, the yellow warning, to resolve)."""
     wanted = sorted((dt.timedelta(hours=float(h)), i) for i, h in enumerate(hours_list))
     out: list[dt.datetime | None] = [None] * len(wanted)
-    tz = timezone.get_current_timezone()
+    tz = timezone.get_default_timezone()  # the county's (nothing activates another)
     local = start.astimezone(tz)
     day = local.date()
     spent = dt.timedelta()  # working time counted so far
@@ -77,7 +77,7 @@ def working_hours_between(start: dt.datetime, end: dt.datetime) -> float:
     """Working hours between two moments (0 when end is before start)."""
     if end <= start:
         return 0.0
-    tz = timezone.get_current_timezone()
+    tz = timezone.get_default_timezone()  # the county's (nothing activates another)
     total = dt.timedelta()
     day = start.astimezone(tz).date()
     last = end.astimezone(tz).date()

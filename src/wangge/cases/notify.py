@@ -91,7 +91,7 @@ def prepare_notices(items: Iterable[tuple]):
     them, converted ahead of the transaction that writes them (write_notices), for the intake
     worker, which tells hundreds of handlers at once: for cases not saved yet, their key and
     number are read when written."""
-    from wangge.core.bulk import prepare
+    from wangge.core.bulk import new, prepare
 
     from .models import Notification
 
@@ -103,7 +103,7 @@ def prepare_notices(items: Iterable[tuple]):
             with translation.override(settings.LANGUAGE_CODE):
                 templates[verb] = str(TEXTS[verb])
         for pk in _recipient_ids(recipients, actor):
-            n = Notification(recipient_id=pk, case=case, verb=str(verb), created_at=now)
+            n = new(Notification, recipient_id=pk, case=case, verb=str(verb), created_at=now)
             n._template = templates[verb]
             notices.append(n)
     return prepare(notices, late={"case_id": attrgetter("case.pk"), "text": _notice_text})

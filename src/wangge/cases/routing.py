@@ -134,7 +134,7 @@ class Roster:
 
     def _holders(self, area_id: int | None, at: dt.datetime, *, roles=None, on_call=None):
         """Posts held on the area at `at` by active users (each user once, by seniority)."""
-        day = timezone.localdate(at)
+        day = timezone.localdate(at, timezone.get_default_timezone())
         seen, out = set(), []
         for post in self._posts_by_area.get(area_id, ()):
             if post.start_date > day or (post.end_date is not None and post.end_date < day):

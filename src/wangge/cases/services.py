@@ -32,7 +32,7 @@ from wangge.areas.geo import validate_point
 from wangge.areas.models import Area
 from wangge.core import generations
 from wangge.core.audit import audit, audit_rows
-from wangge.core.bulk import insert, one_statement_transaction, prepare
+from wangge.core.bulk import insert, new, one_statement_transaction, prepare
 from wangge.core.errors import DomainError, NotFound, PermissionDenied, TransitionNotAllowed
 from wangge.core.events import emit
 
@@ -314,11 +314,12 @@ def _count_statements(items: Iterable[tuple[Case, dt.datetime, dict]]) -> list[t
     daily: dict = defaultdict(lambda: defaultdict(Counter))
     monthly: dict = defaultdict(lambda: defaultdict(Counter))
     grid_paths: dict[int, str] = {}
+    zone = timezone.get_default_timezone()
     for case, at, counters in items:
         counters = {k: v for k, v in counters.items() if v}
         if not counters:
             continue
-        day = timezone.localdate(at)
+        day = timezone.localdate(at, zone)
         grid_paths[case.grid_id] = case.grid.path
         daily[day][case.grid_id].update(counters)
         for path in monthly_paths(case.grid.path):
@@ -445,7 +446,8 @@ def _next_numbers(moments: list[dt.datetime]) -> list[str]:
     """Case numbers (year + six digits) for new cases reported at `moments`, in order: one
     UPDATE per year takes the whole range, and keeps the year's row locked until the
     transaction ends, so that numbers never repeat."""
-    years = [timezone.localtime(at).year for at in moments]
+    zone = timezone.get_default_timezone()
+    years = [timezone.localtime(at, zone).year for at in moments]
     last_by_year: dict[int, int] = {}
     for year, n in Counter(years).items():
         last = None
@@ -837,7 +839,8 @@ def _receipt_rows(intakes: list[_Intake], *, status: str):
     done = status == ReceiptStatus.DONE
     return prepare(
         [
-            IntakeReceipt(
+            new(
+                IntakeReceipt,
                 tracking_code=i.tracking_code,
                 status=status,
                 source=i.source,
@@ -1068,7 +1071,8 @@ def _plan_cases(intakes: list[_Intake]) -> list[_Planned]:
             grid=grid, level=level, urgency=intake.urgency, at=intake.at, reporter=intake.actor
         )
         d = deadlines.compute_deadlines(intake.category, intake.urgency, intake.at)
-        case = Case(
+        case = new(
+            Case,
             tracking_code=intake.tracking_code,
             category=intake.category,
             urgency=intake.urgency,
@@ -1115,7 +1119,8 @@ class _CaseWrites:
         self.cases = [p.case for p in planned]
         self.case_rows = prepare(self.cases, late={"number": attrgetter("number")})
         self.actions = [
-            CaseAction(
+            new(
+                CaseAction,
                 case=p.case,
                 actor=p.intake.actor,
                 actor_role=p.intake.actor_role,

@@ -53,7 +53,7 @@ def _subject_repr(entry: AuditEntry) -> str:
 def audit_rows(rows: list[dict]):
     """audit_many's rows converted for core.bulk.insert ahead of the transaction that writes
     them; an `obj` not saved yet (no key) is read for its key and text at write time."""
-    from .bulk import prepare
+    from .bulk import new, prepare
 
     now = timezone.now()
     entries = []
@@ -61,7 +61,8 @@ def audit_rows(rows: list[dict]):
     for row in rows:
         obj = row.get("obj")
         actor = row.get("actor")
-        entry = AuditEntry(
+        entry = new(
+            AuditEntry,
             created_at=now,
             actor=actor if (actor is not None and getattr(actor, "pk", None)) else None,
             verb=row["verb"],

@@ -16,10 +16,12 @@ file field, an expression, a database that cannot return keys) goes to bulk_crea
 from __future__ import annotations
 
 import contextlib
+import datetime
 import functools
 from collections.abc import Callable, Sequence
 
 from django.db import DEFAULT_DB_ALIAS, connections, models, router, transaction
+from django.db.models.base import ModelState
 from django.db.models.expressions import Expression
 from django.utils import timezone
 
@@ -35,6 +37,12 @@ _INT_TYPES = {
     "BigAutoField",
     "SmallAutoField",
 }
+
+
+# Values of these types are never expressions (prepare() checks the others).
+_PLAIN_TYPES = frozenset(
+    {type(None), str, int, float, bool, dict, list, datetime.datetime, datetime.date}
+)
 
 
 def _str(value):
@@ -53,6 +61,19 @@ def _bool(value):
     return value if value is None else bool(value)
 
 
+def _sqlite_datetime(value, zone, adapt):
+    """SQLite's text of a datetime as its backend's adapt_datetimefield_value (`adapt`)
+    writes it with USE_TZ — an aware value in the connection's zone, naive — in half the
+    time; anything but a plain datetime goes to `adapt`."""
+    if type(value) is not datetime.datetime:
+        return value if value is None else adapt(value)
+    if value.tzinfo is not None and value.utcoffset() is not None:
+        if value.tzinfo is not zone:
+            value = value.astimezone(zone)
+        value = value.replace(tzinfo=None)
+    return str(value)
+
+
 def _converter(field, connection) -> Callable | None:
     """The value converter of a concrete field, or None when it needs the generic path."""
     kind = field.get_internal_type()
@@ -68,6 +89,10 @@ def _converter(field, connection) -> Callable | None:
         return _bool
     ops = connection.ops
     if kind == "DateTimeField":
+        if connection.vendor == "sqlite" and connection.timezone is not None:
+            return functools.partial(
+                _sqlite_datetime, zone=connection.timezone, adapt=ops.adapt_datetimefield_value
+            )
         return lambda v: v if v is None else ops.adapt_datetimefield_value(v)
     if kind == "DateField":
         return lambda v: v if v is None else ops.adapt_datefield_value(v)
@@ -167,21 +192,97 @@ def prepare(objs: Sequence[models.Model], *, late: dict[str, Callable] | None = 
         return rows
     now = None
     params_rows = []
+    attnames = tuple(f.attname for f in fields)
     for obj in objs:
         if obj.pk is not None:  # an explicit key: the generic path
             return rows
         for f in auto:
             now = now or timezone.now()
             setattr(obj, f.attname, now if isinstance(f, models.DateTimeField) else now.date())
-        values = []
-        for f, conv in zip(fields, converters, strict=True):
-            value = getattr(obj, f.attname)
-            if isinstance(value, Expression):
+        attrs = obj.__dict__
+        try:
+            raw = [attrs[a] for a in attnames]
+        except KeyError:  # a deferred field
+            raw = [getattr(obj, a) for a in attnames]
+        for value in raw:
+            if type(value) not in _PLAIN_TYPES and isinstance(value, Expression):
                 return rows
-            values.append(conv(value))
-        params_rows.append(values)
+        params_rows.append([conv(value) for conv, value in zip(converters, raw, strict=True)])
     rows.params = params_rows
     return rows
+
+
+class _Layout:
+    """What new() needs to know of a model: the attnames of its concrete fields with their
+    constant defaults, the fields by name and attname, and the fields with computed
+    defaults."""
+
+    __slots__ = ("defaults", "by_key", "computed", "plain")
+
+    def __init__(self, model):
+        from django.db.models.signals import post_init, pre_init
+
+        self.defaults = {}  # attname -> constant default
+        self.by_key = {}  # name and attname -> (attname, foreign key given as an object)
+        self.computed = []  # (name, attname, default function) of callable defaults
+        for field in model._meta.concrete_fields:
+            if field.is_relation and not field.many_to_one:
+                raise TypeError(f"{model.__name__}.{field.name}: new() takes foreign keys only")
+            if field.is_relation and field.one_to_one:
+                raise TypeError(f"{model.__name__}.{field.name}: new() takes foreign keys only")
+            self.by_key[field.attname] = (field.attname, None)
+            if field.is_relation:
+                self.by_key[field.name] = (field.attname, field)
+            if field.has_default() and callable(field.default) or field.has_db_default():
+                self.computed.append((field.name, field.attname, field.get_default))
+            else:
+                value = field.get_default()
+                if value is not None and type(value) not in (str, int, float, bool):
+                    self.computed.append((field.name, field.attname, field.get_default))
+                else:
+                    self.defaults[field.attname] = value
+        # Without listeners of the model's init signals (a GenericForeignKey, an ImageField's
+        # dimensions), filling the instance's attributes is all that its constructor does.
+        self.plain = not (pre_init.has_listeners(model) or post_init.has_listeners(model))
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(model) -> _Layout:
+    return _Layout(model)
+
+
+def new(model, /, **values) -> models.Model:
+    """An unsaved instance, as `model(**values)` makes it — values by field name (a related
+    object) or attname (its key), the others at their defaults — in a fraction of the time,
+    for the hot write paths that make hundreds of rows at once (the intake worker). The
+    keyword constructor looks every field up in the keywords and goes through each related
+    object's descriptor; here the attributes are filled from the defaults and the values
+    given, and the related objects given are put in the instance's cache as the descriptor
+    puts them. (A model whose init signals have listeners gets its constructor.)"""
+    layout = _layout(model)
+    attrs = dict(layout.defaults)
+    related = []
+    for key, value in values.items():
+        try:
+            attname, fk = layout.by_key[key]
+        except KeyError:
+            raise TypeError(f"{model.__name__} has no field {key}") from None
+        if fk is not None:
+            related.append((fk, value))
+            value = None if value is None else getattr(value, fk.target_field.attname)
+        attrs[attname] = value
+    for name, attname, default in layout.computed:
+        if attname not in values and name not in values:
+            attrs[attname] = default()
+    if layout.plain:
+        obj = model.__new__(model)
+        obj._state = ModelState()
+        obj.__dict__.update(attrs)
+    else:
+        obj = model(*[attrs[f.attname] for f in model._meta.concrete_fields])
+    for fk, value in related:
+        fk.set_cached_value(obj, value)
+    return obj
 
 
 def insert(objs: Sequence[models.Model] | Rows) -> list[models.Model]:

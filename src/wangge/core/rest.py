@@ -119,8 +119,11 @@ class TokenAuthentication(authentication.TokenAuthentication):
         user = user_model.from_db(alias, _user_fields(user_model), values)
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        token = self.get_model()(key=key, user=user)
-        token._state.adding = False
+        # The token as the ORM reads it, its user in its cache (the keyword constructor would
+        # go through the one-to-one descriptor).
+        token_model = self.get_model()
+        token = token_model.from_db(alias, ["key", "user_id"], [key, user.pk])
+        token_model._meta.get_field("user").set_cached_value(token, user)
         return (user, token)
 
     def _read_user(self, key, user_model, alias) -> tuple | None:

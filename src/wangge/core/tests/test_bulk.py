@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from wangge.cases.models import Case, CaseAction, IntakeReceipt, Notification
 from wangge.cases.services import get_category
-from wangge.core.bulk import insert
+from wangge.core.bulk import insert, new
 from wangge.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -227,3 +227,101 @@ def test_postgresql_prepares_a_repeated_insert_once(territory):
     # (Other tests on this connection may have prepared the many-row form as well.)
     assert [s for s in prepared if "VALUES ($1" in s and "), (" not in s]
     assert AuditEntry.objects.filter(object_type="probe").count() == 8
+
+
+def _attrs(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+
+@pytest.mark.parametrize(
+    "model, values",
+    [
+        (Case, "case"),
+        (CaseAction, {"verb": "report", "to_state": "reported", "data": {"a": 1}}),
+        (IntakeReceipt, {"tracking_code": "R9", "source": "api", "received_at": AT}),
+        (Notification, {"verb": "assigned", "text": "x"}),
+        (AuditEntry, {"verb": "case.report", "object_type": "cases.case"}),
+    ],
+)
+def test_new_makes_the_instance_the_keyword_constructor_makes(territory, model, values):
+    from wangge.testing.factories import UserFactory
+
+    user = UserFactory()
+    if values == "case":
+        values = {
+            f.name if f.is_relation else f.attname: getattr(
+                _case(territory, user, 1), f.name if f.is_relation else f.attname
+            )
+            for f in Case._meta.concrete_fields
+            if f.name not in ("id", "created_at", "updated_at", "merged_into", "department")
+        }
+    elif model in (CaseAction, AuditEntry):
+        values = {**values, "actor": user}
+    elif model is Notification:
+        values = {**values, "recipient_id": user.pk}
+    slow, fast = model(**values), new(model, **values)
+    assert type(fast) is model and fast._state.adding and fast._state.db is None
+    a, b = _attrs(slow), _attrs(fast)
+    for name in ("created_at", "updated_at"):  # timezone.now() defaults, a moment apart
+        if isinstance(a.get(name), dt.datetime):
+            assert abs(a.pop(name) - b.pop(name)) < dt.timedelta(seconds=5)
+    assert a == b
+    for field in model._meta.concrete_fields:
+        if field.is_relation and field.name in values:  # the object given, no query to get it
+            assert getattr(fast, field.name) is values[field.name]
+    if "data" in a:  # a callable default gives every instance its own value
+        assert new(model, **values).data is not new(model, **values).data or values.get("data")
+
+
+def test_new_refuses_what_the_constructor_refuses_and_takes_keys_by_attname(territory):
+    with pytest.raises(TypeError):
+        new(AuditEntry, verb="x", no_such_field=1)
+    with pytest.raises(TypeError):  # a one-to-one would need its reverse cache set as well
+        from rest_framework.authtoken.models import Token
+
+        new(Token, key="k")
+    note = new(Notification, recipient_id=None, case_id=None, verb="assigned")
+    assert note.recipient_id is None and note.case_id is None and note.text == ""
+
+
+def test_new_runs_the_constructor_of_a_model_whose_init_signals_are_heard():
+    from django.db.models.signals import post_init
+
+    from wangge.core import bulk
+
+    heard = []
+
+    def listener(sender, instance, **kwargs):
+        heard.append(instance)
+
+    post_init.connect(listener, sender=AuditEntry)
+    bulk._layout.cache_clear()
+    try:
+        entry = new(AuditEntry, verb="x")
+    finally:
+        post_init.disconnect(listener, sender=AuditEntry)
+        bulk._layout.cache_clear()
+    assert heard == [entry]
+
+
+def test_sqlite_datetimes_are_written_as_the_backend_writes_them():
+    import zoneinfo
+
+    from django.db import connection
+
+    from wangge.core import bulk
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's text of a datetime")
+    conv = bulk._converter(Case._meta.get_field("reported_at"), connection)
+    shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")
+    for value in [
+        None,
+        AT,
+        dt.datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=dt.UTC),
+        dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=shanghai),
+        dt.datetime(2026, 3, 1, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+        dt.datetime(2026, 1, 2, 3, 4, 5),  # naive: as it is
+    ]:
+        expected = None if value is None else connection.ops.adapt_datetimefield_value(value)
+        assert conv(value) == expected
