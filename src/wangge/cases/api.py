@@ -305,8 +305,7 @@ def report_kwargs(request, user, d: dict) -> dict:
         reporter_name=d.get("reporter_name", ""),
         reporter_phone=d.get("reporter_phone", ""),
         # (A JSON body has no files: its request is not asked to parse them.)
-        photos=d.get("photos")
-        or (request.FILES.getlist("photos") if _multipart(request) else []),
+        photos=d.get("photos") or (request.FILES.getlist("photos") if _multipart(request) else []),
         idempotency_client=f"user:{user.pk}",
         idempotency_key=request.META.get("HTTP_IDEMPOTENCY_KEY", ""),
     )
