@@ -18,7 +18,9 @@ detail in the answer) are reported beside it.
 The baseline is the same server's throughput on /healthz (one `SELECT 1`), measured just
 before and just after the intake (3,000 requests each, their combined rate): a shared
 machine's speed drifts by tens of per cent within a minute, and the two runs around the
-intake cancel a drift between the baseline and the intake.
+intake cancel a drift between the baseline and the intake. The round (baseline, intake,
+baseline) is made three times (WANGGE_BENCH_ROUNDS) on the same server, and the round with
+the median ratio stands for the run; every round's ratio is printed beside it.
 Target: intake ≥ 0.40 × healthz.
 """
 
@@ -43,6 +45,7 @@ HEALTH_REQUESTS = 3000
 INTAKE_REQUESTS = 3000
 SYNC_REQUESTS = 600
 TIME_CAP = 40.0  # seconds per measurement
+ROUNDS = int(os.environ.get("WANGGE_BENCH_ROUNDS", "3"))
 DRAIN_CAP = 120.0  # seconds to wait for the task worker to take in the last receipts
 HOST = "127.0.0.1"
 
@@ -238,23 +241,52 @@ def remove_cases(prefix: str) -> int:
     return len(ids)
 
 
+def measure_round(port: int, health, intake, town_path: str) -> dict:
+    """One measurement: the baseline, the intake until its last report is a case, the
+    baseline again (their combined rate is the round's baseline)."""
+    from django.db.models import Sum
+
+    from wangge.cases.models import Case, CaseMonthlyRollup
+
+    def received() -> int:
+        return (
+            CaseMonthlyRollup.objects.filter(area_path=town_path).aggregate(n=Sum("received"))["n"]
+            or 0
+        )
+
+    before_rps, h_ok, h_failed, h0, h1 = drive_timed(port, health, HEALTH_REQUESTS)
+    before_cases, received_before = Case.objects.count(), received()
+    ack_rps, intake_ok, intake_failed, t0, t_acked = drive_timed(port, intake, INTAKE_REQUESTS)
+    t_done = wait_until_taken_in()
+    created = Case.objects.count() - before_cases
+    received_after = received()
+    after_rps, ok, failed, h2, h3 = drive_timed(port, health, HEALTH_REQUESTS)
+    return {
+        "before_rps": before_rps,
+        "after_rps": after_rps,
+        "health_rps": (h_ok + ok) / ((h1 - h0) + (h3 - h2)),
+        "health_ok": h_ok + ok,
+        "health_failed": h_failed + failed,
+        "ack_rps": ack_rps,
+        "full_rps": intake_ok / (t_done - t0),
+        "lag": t_done - t_acked,
+        "intake_ok": intake_ok,
+        "intake_failed": intake_failed,
+        "created": created,
+        "received_before": received_before,
+        "received_after": received_after,
+    }
+
+
 def main():
     setup_django(bench_db=True)
     cases = ensure_county_data()
-    from django.db.models import Sum
-
-    from wangge.cases.models import Case, CaseAction, CaseMonthlyRollup
+    from wangge.cases.models import CaseAction
 
     token, points, town = intake_setup()
     categories = ["environment", "infrastructure", "livelihood", "dispute_neighbour", "safety"]
     run = uuid.uuid4().hex[:8]
     port = free_port()
-
-    def received_in_town() -> int:
-        return (
-            CaseMonthlyRollup.objects.filter(area_path=town.path).aggregate(n=Sum("received"))["n"]
-            or 0
-        )
 
     def health(i):
         return "GET", "/healthz", None, {}
@@ -286,43 +318,39 @@ def main():
 
     started = timezone.now()
     procs = start_server(port)
+    rounds = []
     try:
         drive(port, health, 200)  # warm up both workers
         drive(port, intake("warm", respond_async=True), 40)  # point → grid index per worker
         drive(port, intake("warm-sync", respond_async=False), 40)
         wait_until_taken_in()
         worker_idle(started)
-        before_rps, health_ok, health_failed, h0, h1 = drive_timed(port, health, HEALTH_REQUESTS)
-
-        before_cases, before_received = Case.objects.count(), received_in_town()
-        ack_rps, intake_ok, intake_failed, t0, t_acked = drive_timed(
-            port, intake("async", respond_async=True), INTAKE_REQUESTS
-        )
-        t_done = wait_until_taken_in()
-        created = Case.objects.count() - before_cases
-        counted = received_in_town() - before_received
-        full_rps = intake_ok / (t_done - t0)
-        worker_idle(started)
-        # The baseline again after the intake: the speed of a shared machine drifts, and the
-        # combined rate of the two runs around the intake is what the intake is compared with.
-        after_rps, ok, failed, h2, h3 = drive_timed(port, health, HEALTH_REQUESTS)
-        health_ok, health_failed = health_ok + ok, health_failed + failed
-        health_rps = health_ok / ((h1 - h0) + (h3 - h2))
-
+        for rnd in range(ROUNDS):
+            make = intake(f"async{rnd}", respond_async=True)
+            rounds.append(measure_round(port, health, make, town.path))
+            worker_idle(started)
         sync_rps, sync_ok, sync_failed = drive(
             port, intake("sync", respond_async=False), SYNC_REQUESTS
         )
     finally:
         stop(procs)
-    prefix = f"bench-{run}-async-"
-    timelines = CaseAction.objects.filter(
-        verb="report", case__idempotency_key__startswith=prefix
-    ).count()
-    ok = created == intake_ok == timelines == counted
+    ok = True
+    for rnd, r in enumerate(rounds):
+        prefix = f"bench-{run}-async{rnd}-"
+        timelines = CaseAction.objects.filter(
+            verb="report", case__idempotency_key__startswith=prefix
+        ).count()
+        counted = r["received_after"] - r["received_before"]
+        r["ok"] = r["created"] == r["intake_ok"] == timelines == counted
+        ok = ok and r["ok"]
     removed = remove_cases(f"bench-{run}-")
+    # The round of the median ratio stands for the run (a shared machine's speed jumps by
+    # tens of per cent from one round to the next); every round's ratio is listed.
+    chosen = sorted(rounds, key=lambda r: r["full_rps"] / r["health_rps"])[len(rounds) // 2]
+    health_rps = chosen["health_rps"]
     emit(
         "case_intake_http",
-        full_rps if ok else 0.0,
+        chosen["full_rps"] if ok else 0.0,
         "requests/s",
         baseline=health_rps,
         target=0.40,
@@ -333,19 +361,19 @@ def main():
         endpoint="POST /api/cases/ (token, Idempotency-Key, Prefer: respond-async)",
         value_is="reports per second from the first request until the last one is a case",
         baseline_is="GET /healthz on the same server, measured before and after the intake",
-        baseline_before_rps=round(before_rps, 1),
-        baseline_after_rps=round(after_rps, 1),
-        answered_rps=round(ack_rps, 1),
-        last_case_after_answer_s=round(t_done - t_acked, 2),
+        rounds=len(rounds),
+        round_ratios=[round(r["full_rps"] / r["health_rps"], 3) for r in rounds],
+        baseline_before_rps=round(chosen["before_rps"], 1),
+        baseline_after_rps=round(chosen["after_rps"], 1),
+        answered_rps=round(chosen["ack_rps"], 1),
+        last_case_after_answer_s=round(chosen["lag"], 2),
         sync_rps=round(sync_rps, 1),
         sync_ratio=round(sync_rps / health_rps, 3),
-        intake_ok=intake_ok,
-        intake_failed=intake_failed + sync_failed,
-        health_ok=health_ok,
-        health_failed=health_failed,
-        cases_created=created,
-        report_actions=timelines,
-        rollup_received=counted,
+        intake_ok=sum(r["intake_ok"] for r in rounds),
+        intake_failed=sum(r["intake_failed"] for r in rounds) + sync_failed,
+        health_ok=sum(r["health_ok"] for r in rounds),
+        health_failed=sum(r["health_failed"] for r in rounds),
+        cases_created=sum(r["created"] for r in rounds),
         all_taken_in=ok,
         cases_removed_after=removed,
         town=town.name,
