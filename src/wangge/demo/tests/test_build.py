@@ -266,3 +266,18 @@ def test_town_and_county_plans_match_the_seed_documents():
     )
     with pytest.raises(ValueError):
         presets.get_plan("city", 1)
+
+
+def test_postgresql_knows_the_size_of_what_was_loaded(tiny):
+    """The planner's statistics are taken right after the load (demo._refresh_statistics):
+    a table created empty is otherwise planned as empty until autovacuum comes by."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner statistics")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE relname = %s", [Household._meta.db_table]
+        )
+        (reltuples,) = cursor.fetchone()
+    assert reltuples == Household.objects.count() == 60
