@@ -226,9 +226,8 @@ class _Layout:
         self.by_key = {}  # name and attname -> (attname, foreign key given as an object)
         self.computed = []  # (name, attname, default function) of callable defaults
         for field in model._meta.concrete_fields:
-            if field.is_relation and not field.many_to_one:
-                raise TypeError(f"{model.__name__}.{field.name}: new() takes foreign keys only")
-            if field.is_relation and field.one_to_one:
+            if field.is_relation and (field.one_to_one or not field.many_to_one):
+                # (A one-to-one's descriptor sets the reverse cache on the related object too.)
                 raise TypeError(f"{model.__name__}.{field.name}: new() takes foreign keys only")
             self.by_key[field.attname] = (field.attname, None)
             if field.is_relation:
