@@ -811,7 +811,6 @@ def case_receive(
                     intake.stored_photos.append((name, kind, len(data), sha))
                 receipt.payload = intake.payload()
                 receipt.save(update_fields=["payload"])
-            transaction.on_commit(request_intake_processing)
     except Exception as exc:
         for name in stored:
             default_storage.delete(name)
@@ -820,6 +819,8 @@ def case_receive(
             if existing is not None:
                 return existing
         raise
+    # After the commit (or the caller's, when this runs inside its transaction).
+    transaction.on_commit(request_intake_processing)
     receipt.replayed = False
     return receipt
 

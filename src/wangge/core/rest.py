@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import authentication, exceptions, pagination, parsers, status
+from rest_framework import HTTP_HEADER_ENCODING, authentication, exceptions, pagination, parsers, status
 from rest_framework.response import Response
 
 from .errors import DomainError
@@ -92,6 +92,34 @@ class TokenAuthentication(authentication.TokenAuthentication):
     query and kept in this process's memory (core.generations "accounts.users": a changed or
     deactivated user or a deleted token is forgotten by every process within a second), and
     every request gets its own fresh instance of it."""
+
+    def authenticate(self, request):
+        """DRF's, reading the header from META: `request.headers` builds a dictionary of all
+        the request's headers first (a tenth of the cost of a phone's acknowledged report's
+        own work)."""
+        auth = request.META.get("HTTP_AUTHORIZATION", b"")
+        if isinstance(auth, str):
+            auth = auth.encode(HTTP_HEADER_ENCODING)
+        auth = auth.split()
+        if not auth or auth[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(auth) == 1:
+            raise exceptions.AuthenticationFailed(
+                _("Invalid token header. No credentials provided.")
+            )
+        if len(auth) > 2:
+            raise exceptions.AuthenticationFailed(
+                _("Invalid token header. Token string should not contain spaces.")
+            )
+        try:
+            token = auth[1].decode()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed(
+                _(
+                    "Invalid token header. Token string should not contain invalid characters."
+                )
+            ) from None
+        return self.authenticate_credentials(token)
 
     def authenticate_credentials(self, key):
         import time

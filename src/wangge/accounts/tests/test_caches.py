@@ -80,6 +80,26 @@ def test_a_deactivated_user_or_revoked_token_is_refused_at_once(territory, how):
     assert client.get("/api/areas/").status_code in (401, 403)
 
 
+@pytest.mark.parametrize(
+    "header, status, detail",
+    [
+        ("Token", 401, "Invalid token header. No credentials provided."),
+        ("Token a b", 401, "Invalid token header. Token string should not contain spaces."),
+        ("Token k\u00e9y", 401, "Invalid token"),  # not a token of anybody
+        ("token {key}", 200, None),  # the keyword in any case, as DRF takes it
+        ("Bearer {key}", 401, None),  # another scheme: not this authentication's business
+    ],
+)
+def test_the_authorization_header_is_read_as_drf_reads_it(territory, header, status, detail):
+    user = user_with_post(territory.town, "town_admin")
+    client, token = _api(user)
+    client.credentials(HTTP_AUTHORIZATION=header.format(key=token.key))
+    response = client.get("/api/areas/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == status, response.content
+    if detail:
+        assert response.json()["detail"].startswith(detail)
+
+
 def test_a_login_does_not_empty_the_caches(territory, client):
     from wangge.core.models import Generation
 

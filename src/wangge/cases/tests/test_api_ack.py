@@ -232,9 +232,14 @@ def test_random_reports_get_the_same_answer_on_both_paths(world):
 @pytest.mark.django_db(transaction=True)
 def test_outside_a_transaction_a_retry_and_a_reused_key(territory, _fast_passwords):
     """As in production, no test transaction around the request: the receipt is written by
-    itself (on PostgreSQL one statement, no BEGIN/COMMIT); a retry finds it, a reused key
-    with another body is refused, and nothing else is written."""
+    itself (on PostgreSQL one statement, no BEGIN/COMMIT; on SQLite BEGIN IMMEDIATE, the
+    statement and COMMIT on the driver's connection); a retry finds it, a reused key with
+    another body is refused, and nothing else is written."""
+    from wangge.cases.services import ensure_default_categories
+
     from .conftest import World
+
+    ensure_default_categories()  # (another test outside a transaction flushed them)
 
     world = World(territory)
     phone = token_client(world.worker_a1)

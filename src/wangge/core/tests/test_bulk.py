@@ -325,3 +325,71 @@ def test_sqlite_datetimes_are_written_as_the_backend_writes_them():
     ]:
         expected = None if value is None else connection.ops.adapt_datetimefield_value(value)
         assert conv(value) == expected
+
+
+def _receipt(code: str) -> IntakeReceipt:
+    return new(IntakeReceipt, tracking_code=code, source="api", received_at=AT, payload={"a": 1})
+
+
+def test_rows_are_the_same_whether_queries_are_logged_or_not():
+    """Logged (a test counting queries, DEBUG) the insert goes through Django's cursor;
+    otherwise, on SQLite, straight to the driver with its statement rewritten once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def entry(n):
+        return new(AuditEntry, verb="x", object_type="t", object_id=n, data={"中": [1, None]})
+
+    with CaptureQueriesContext(connection) as logged:
+        a = insert([entry("1"), entry("2")])
+    assert len(logged.captured_queries) == 1
+    b = insert([entry("1"), entry("2")])
+    assert [_row(x) | {"created_at": None} for x in a] == [_row(x) | {"created_at": None} for x in b]
+    assert a[1].pk > a[0].pk and b[0].pk > a[1].pk and not b[0]._state.adding
+
+
+def test_a_failing_insert_raises_djangos_integrity_error_and_writes_nothing():
+    from django.db import IntegrityError, transaction
+
+    insert([_receipt("DUP")])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert([_receipt("FIRST"), _receipt("DUP")])
+    assert not IntakeReceipt.objects.filter(tracking_code="FIRST").exists()
+    assert IntakeReceipt.objects.filter(tracking_code="DUP").count() == 1
+
+
+def _left_open(connection) -> bool:
+    """Whether the driver's connection is inside a transaction."""
+    if connection.vendor == "sqlite":
+        return connection.connection.in_transaction
+    from psycopg.pq import TransactionStatus
+
+    return connection.connection.info.transaction_status != TransactionStatus.IDLE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_statement_transaction_outside_any_transaction():
+    """As a phone's acknowledged report runs in production: the statement commits, or a
+    statement that fails leaves nothing; the connection is back in autocommit either way
+    and takes the next write."""
+    from django.db import IntegrityError, connection
+
+    from wangge.core.bulk import one_statement_transaction
+
+    with one_statement_transaction():
+        insert([_receipt("KEPT")])
+    assert connection.get_autocommit() and not connection.in_atomic_block
+    assert not _left_open(connection)  # committed
+    with pytest.raises(IntegrityError), one_statement_transaction():
+        insert([_receipt("HALF"), _receipt("KEPT")])  # fails on its second row
+    assert not _left_open(connection)
+    assert sorted(IntakeReceipt.objects.values_list("tracking_code", flat=True)) == ["KEPT"]
+    if connection.vendor == "sqlite":
+        # SQLite writes in a transaction of its own: an error after the statement undoes it.
+        with pytest.raises(ZeroDivisionError), one_statement_transaction():
+            insert([_receipt("UNDONE")])
+            1 / 0  # noqa: B018
+        assert not IntakeReceipt.objects.filter(tracking_code="UNDONE").exists()
+    with one_statement_transaction():
+        insert([_receipt("NEXT")])
+    assert IntakeReceipt.objects.filter(tracking_code="NEXT").exists()
