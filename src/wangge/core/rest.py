@@ -7,7 +7,14 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import HTTP_HEADER_ENCODING, authentication, exceptions, pagination, parsers, status
+from rest_framework import (
+    HTTP_HEADER_ENCODING,
+    authentication,
+    exceptions,
+    pagination,
+    parsers,
+    status,
+)
 from rest_framework.response import Response
 
 from .errors import DomainError
@@ -115,9 +122,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
             token = auth[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed(
-                _(
-                    "Invalid token header. Token string should not contain invalid characters."
-                )
+                _("Invalid token header. Token string should not contain invalid characters.")
             ) from None
         return self.authenticate_credentials(token)
 

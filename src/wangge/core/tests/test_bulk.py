@@ -344,7 +344,9 @@ def test_rows_are_the_same_whether_queries_are_logged_or_not():
         a = insert([entry("1"), entry("2")])
     assert len(logged.captured_queries) == 1
     b = insert([entry("1"), entry("2")])
-    assert [_row(x) | {"created_at": None} for x in a] == [_row(x) | {"created_at": None} for x in b]
+    assert [_row(x) | {"created_at": None} for x in a] == [
+        _row(x) | {"created_at": None} for x in b
+    ]
     assert a[1].pk > a[0].pk and b[0].pk > a[1].pk and not b[0]._state.adding
 
 
