@@ -21,7 +21,6 @@ all day. Tracking codes come from the seeded generator: demo data only.
 
 from __future__ import annotations
 
-import base64
 import bisect
 import datetime as dt
 import json
@@ -854,7 +853,7 @@ class CaseGenerator:
         return (
             case_id,
             number,
-            _tracking_code(rng),
+            _tracking_code(rng, t0),
             title,
             description,
             cat_id,
@@ -982,8 +981,10 @@ def _ontime(value: bool) -> str:
     return ', "on_time": true' if value else ', "on_time": false'
 
 
-def _tracking_code(rng) -> str:
-    return base64.urlsafe_b64encode(rng.getrandbits(96).to_bytes(12, "big")).decode()
+def _tracking_code(rng, t0: int) -> str:
+    from .services import tracking_code_at
+
+    return tracking_code_at(t0, rng.getrandbits(96).to_bytes(12, "big"))
 
 
 @register_step("cases", order=100)

@@ -3,6 +3,7 @@ the case row locked, the current state checked, a CaseAction and an audit row ap
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import functools
 import hashlib
@@ -11,6 +12,7 @@ import logging
 import os
 import re
 import secrets
+import time
 import traceback
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -478,9 +480,20 @@ def _next_number(at: dt.datetime) -> str:
 
 
 def _new_tracking_code() -> str:
-    """16 random characters (96 bits): a repeat is as likely as guessing one, and the unique
-    constraint refuses it should it ever happen (the request then fails, nothing written)."""
-    return secrets.token_urlsafe(12)
+    """The second it is made (8 hex digits) and 16 random characters (96 bits): a repeat is
+    as likely as guessing one, and the unique constraint refuses it should it ever happen
+    (the request then fails, nothing written). The time first makes new codes sort after
+    the old ones, so that the unique indexes of the receipts and the cases take each new
+    code at their end, on a page that the codes made a moment before are on, instead of on
+    a random page of an index as large as the case table (a random code costs each
+    report's receipt and case a page more to write, a seventh of the intake worker's
+    time). The time of a report is no secret: its progress page shows it."""
+    return tracking_code_at(int(time.time()), secrets.token_bytes(12))
+
+
+def tracking_code_at(seconds: int, random: bytes) -> str:
+    """The tracking code of a report made at `seconds` (Unix time) with 12 random bytes."""
+    return f"{seconds:08x}{base64.urlsafe_b64encode(random).decode()}"
 
 
 @dataclass

@@ -69,6 +69,13 @@ def test_every_case_has_a_consistent_timeline(built):
             assert Verb.DISPATCH in verbs and Verb.REPORT_IN in verbs
 
 
+def test_tracking_codes_are_those_the_intake_makes(built):
+    codes = dict(Case.objects.values_list("tracking_code", "reported_at"))
+    assert len(codes) == N
+    for code, reported_at in codes.items():
+        assert len(code) == 24 and int(code[:8], 16) == int(reported_at.timestamp()), code
+
+
 def test_the_mix_of_states_channels_and_steps(built):
     states = Counter(Case.objects.values_list("state", flat=True))
     assert states[CaseState.CLOSED] > N * 0.6

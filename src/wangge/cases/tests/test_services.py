@@ -48,7 +48,7 @@ def test_report_locates_routes_numbers_and_records(world, report):
     assert case.handler == world.worker_a1
     assert case.first_responder == world.worker_a1
     assert case.number == "2025000001"
-    assert len(case.tracking_code) >= 16
+    assert len(case.tracking_code) == 24  # the second it was made, then 96 random bits
     assert case.respond_by and case.resolve_by and case.warn_at
     assert case.respond_by < case.warn_at < case.resolve_by
     action = case.actions.get()
@@ -393,3 +393,23 @@ def test_number_sequence_restarts_each_year(world, report, clock):
 
 
 _ = dt
+
+
+def test_tracking_codes_begin_with_their_second_and_sort_by_it(monkeypatch):
+    """New codes go at the end of the unique indexes (see _new_tracking_code), and the rest
+    of each is random."""
+    import re
+    import time
+
+    from wangge.cases import services
+
+    now = 1_790_000_000
+    monkeypatch.setattr(time, "time", lambda: now + 0.75)
+    same_second = {services._new_tracking_code() for _ in range(200)}
+    monkeypatch.setattr(time, "time", lambda: now + 1.25)
+    later = services._new_tracking_code()
+    assert len(same_second) == 200
+    assert all(re.fullmatch(r"[0-9a-f]{8}[A-Za-z0-9_-]{16}", c) for c in same_second | {later})
+    assert {c[:8] for c in same_second} == {f"{now:08x}"} and later[:8] == f"{now + 1:08x}"
+    assert all(c < later for c in same_second)
+    assert len({c[8:] for c in same_second}) == 200  # no two alike after the time
