@@ -265,13 +265,18 @@ class ReceiptSerializer(serializers.Serializer):
     error = serializers.CharField(read_only=True)
 
 
+_RECEIPT_STATUS_LABELS = dict(ReceiptStatus.choices)  # lazy: translated when read
+
+
 def receipt_data(receipt, case=None) -> dict:
     code = receipt.tracking_code
-    received = timezone.localtime(receipt.received_at).isoformat()  # as DRF writes datetimes
+    # As DRF writes datetimes, in the county's zone (nothing activates another).
+    received = timezone.localtime(receipt.received_at, timezone.get_default_timezone())
+    received = received.isoformat()
     return {
         "tracking_code": code,
         "status": receipt.status,
-        "status_display": str(ReceiptStatus(receipt.status).label),
+        "status_display": str(_RECEIPT_STATUS_LABELS[receipt.status]),
         "received_at": received[:-6] + "Z" if received.endswith("+00:00") else received,
         "case": case.pk if case is not None else None,
         "number": case.number if case is not None else None,

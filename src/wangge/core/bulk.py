@@ -290,6 +290,22 @@ def new(model, /, **values) -> models.Model:
     return obj
 
 
+def loaded(model, alias: str, attrs: dict) -> models.Model:
+    """An instance as `model.from_db(alias, …)` makes it of a row read earlier — `attrs`
+    holds every concrete field's attname and value — without the constructor's per-field
+    work: for rows kept in memory and handed out afresh on every request (a token's user).
+    A model whose init signals have listeners gets from_db."""
+    if not _layout(model).plain:
+        names = list(attrs)
+        return model.from_db(alias, names, [attrs[n] for n in names])
+    obj = model.__new__(model)
+    obj.__dict__.update(attrs)
+    state = obj._state = ModelState()
+    state.adding = False
+    state.db = alias
+    return obj
+
+
 def insert(objs: Sequence[models.Model] | Rows) -> list[models.Model]:
     """Insert new instances of one model (or the Rows prepared of them); their primary keys
     are set. Returns them."""

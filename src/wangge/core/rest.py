@@ -135,6 +135,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
         from wangge.accounts.models import USERS_GENERATION
 
         from . import generations
+        from .bulk import loaded
 
         user_model = get_user_model()
         alias = router.db_for_read(user_model)
@@ -146,10 +147,10 @@ class TokenAuthentication(authentication.TokenAuthentication):
             if len(table) > 10_000:
                 table.clear()
             table[key] = hit
-        values = hit[1]
-        if values is None:
+        attrs = hit[1]
+        if attrs is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        user = user_model.from_db(alias, _user_fields(user_model), values)
+        user = loaded(user_model, alias, attrs)  # as from_db makes it, afresh
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         # The token as the ORM reads it, its user in its cache (the keyword constructor would
@@ -159,7 +160,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
         token_model._meta.get_field("user").set_cached_value(token, user)
         return (user, token)
 
-    def _read_user(self, key, user_model, alias) -> tuple | None:
+    def _read_user(self, key, user_model, alias) -> dict | None:
         from django.db import connections
 
         connection = connections[alias]
@@ -186,7 +187,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
             for conv in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
                 value = conv(value, col, connection)
             out.append(value)
-        return tuple(out)
+        return dict(zip(_user_fields(user_model), out, strict=True))
 
 
 def _user_fields(user_model) -> list[str]:

@@ -395,3 +395,37 @@ def test_one_statement_transaction_outside_any_transaction():
     with one_statement_transaction():
         insert([_receipt("NEXT")])
     assert IntakeReceipt.objects.filter(tracking_code="NEXT").exists()
+
+
+def test_loaded_makes_the_instance_from_db_makes(territory):
+    from django.db.models.signals import post_init
+
+    from wangge.accounts.models import User
+    from wangge.core import bulk
+    from wangge.testing.factories import UserFactory
+
+    user = UserFactory()
+    attrs = {f.attname: getattr(user, f.attname) for f in User._meta.concrete_fields}
+    made = bulk.loaded(User, "default", attrs)
+    read = User.from_db("default", list(attrs), list(attrs.values()))
+    assert type(made) is User and made is not bulk.loaded(User, "default", attrs)
+    assert {k: v for k, v in made.__dict__.items() if k != "_state"} == {
+        k: v for k, v in read.__dict__.items() if k != "_state"
+    }
+    assert (made._state.adding, made._state.db) == (read._state.adding, read._state.db)
+    made.first_name = "改了"  # a fresh instance: the next one is not changed
+    assert bulk.loaded(User, "default", attrs).first_name == user.first_name
+
+    heard = []
+
+    def listener(sender, instance, **kwargs):
+        heard.append(instance)
+
+    post_init.connect(listener, sender=User)
+    bulk._layout.cache_clear()
+    try:
+        again = bulk.loaded(User, "default", attrs)
+    finally:
+        post_init.disconnect(listener, sender=User)
+        bulk._layout.cache_clear()
+    assert heard == [again]  # from_db, through the constructor
