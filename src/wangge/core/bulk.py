@@ -20,7 +20,7 @@ import datetime
 import functools
 from collections.abc import Callable, Sequence
 
-from django.db import DEFAULT_DB_ALIAS, connections, models, router, transaction
+from django.db import DEFAULT_DB_ALIAS, Error, connections, models, router, transaction
 from django.db.models.base import ModelState
 from django.db.models.expressions import Expression
 from django.utils import timezone
@@ -428,14 +428,24 @@ class _SQLiteStatementTransaction:
             connection._start_transaction_under_autocommit()
 
     def __exit__(self, exc_type, exc, tb):
-        raw = self.connection.connection
+        connection = self.connection
         if exc_type is None:
             try:
-                with self.connection.wrap_database_errors:
-                    raw.commit()
+                with connection.wrap_database_errors:
+                    connection.connection.commit()
                 return False
             except BaseException:
-                raw.rollback()
+                self._rollback()
                 raise
-        raw.rollback()
+        self._rollback()
         return False
+
+    def _rollback(self):
+        """As an atomic block does: a connection that cannot even roll back is closed (the
+        error that got here is the one raised)."""
+        connection = self.connection
+        try:
+            with connection.wrap_database_errors:
+                connection.connection.rollback()
+        except Error:
+            connection.close()
