@@ -310,14 +310,13 @@ def report_kwargs(request, user, d: dict) -> dict:
         reporter_name=d.get("reporter_name", ""),
         reporter_phone=d.get("reporter_phone", ""),
         # (A JSON body has no files: its request is not asked to parse them.)
-        photos=d.get("photos") or (request.FILES.getlist("photos") if _multipart(request) else []),
+        photos=d.get("photos")
+        or (
+            request.FILES.getlist("photos") if request.content_type.startswith("multipart/") else []
+        ),
         idempotency_client=f"user:{user.pk}",
         idempotency_key=request.META.get("HTTP_IDEMPOTENCY_KEY", ""),
     )
-
-
-def _multipart(request) -> bool:
-    return request.META.get("CONTENT_TYPE", "").startswith("multipart/")
 
 
 def acknowledge(report: dict) -> tuple[dict, dict]:

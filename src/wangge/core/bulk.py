@@ -135,9 +135,9 @@ def _sql(model, alias: str, rows: int) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _qmark_sql(model, alias: str, rows: int) -> str:
-    """_sql with SQLite's own placeholders (the statement has no other %)."""
-    return _sql(model, alias, rows).replace("%s", "?")
+def _qmark(sql: str) -> str:
+    """An INSERT of _sql with SQLite's own placeholders (the statement has no other %)."""
+    return sql.replace("%s", "?")
 
 
 @functools.lru_cache(maxsize=64)
@@ -280,9 +280,7 @@ def new(model, /, **values) -> models.Model:
         if attname not in values and name not in values:
             attrs[attname] = default()
     if layout.plain:
-        obj = model.__new__(model)
-        obj._state = ModelState()
-        obj.__dict__.update(attrs)
+        obj = _bare(model, attrs)
     else:
         obj = model(*[attrs[f.attname] for f in model._meta.concrete_fields])
     for fk, value in related:
@@ -298,11 +296,18 @@ def loaded(model, alias: str, attrs: dict) -> models.Model:
     if not _layout(model).plain:
         names = list(attrs)
         return model.from_db(alias, names, [attrs[n] for n in names])
+    obj = _bare(model, attrs)
+    obj._state.adding = False
+    obj._state.db = alias
+    return obj
+
+
+def _bare(model, attrs: dict) -> models.Model:
+    """An instance of `model` holding `attrs`, made without its constructor: for a model
+    whose init signals nobody hears, filling the attributes is all the constructor does."""
     obj = model.__new__(model)
+    obj._state = ModelState()
     obj.__dict__.update(attrs)
-    state = obj._state = ModelState()
-    state.adding = False
-    state.db = alias
     return obj
 
 
@@ -325,31 +330,24 @@ def insert(objs: Sequence[models.Model] | Rows) -> list[models.Model]:
     fields = _plan(model, alias)[0]
     connection = connections[alias]
     pk_attname = model._meta.pk.attname
-    if connection.vendor == "sqlite" and not (
-        connection.queries_logged or connection.execute_wrappers
-    ):
-        return _insert_sqlite(connection, model, alias, objs, params_rows, fields)
     unnest = connection.vendor == "postgresql" and len(objs) >= UNNEST_FROM_ROWS
-    if unnest:
+    if unnest or len(objs) == 1:
         batch = len(objs)
     else:
         batch = max(1, connection.ops.bulk_batch_size(list(fields), objs) or len(objs))
-    # PostgreSQL: parameters apart from the statement, which the server prepares once it has
-    # seen it a few times on a connection (settings: prepare_threshold).
-    postgres = connection.vendor == "postgresql"
-    with _binding_cursor(connection) if postgres else connection.cursor() as cursor:
+    with _statements(connection) as execute:
         for start in range(0, len(objs), batch):
             chunk = params_rows[start : start + batch]
             if unnest:
-                cursor.execute(
-                    _unnest_sql(model, alias), [list(col) for col in zip(*chunk, strict=True)]
-                )
                 # The rows go in in the arrays' order and draw their keys from the sequence
                 # in that order.
-                keys = sorted(pk for (pk,) in cursor.fetchall())
+                keys = sorted(
+                    execute(
+                        _unnest_sql(model, alias), [list(col) for col in zip(*chunk, strict=True)]
+                    )
+                )
             else:
-                cursor.execute(_sql(model, alias, len(chunk)), [v for row in chunk for v in row])
-                keys = [pk for (pk,) in cursor.fetchall()]
+                keys = execute(_sql(model, alias, len(chunk)), [v for row in chunk for v in row])
             for obj, pk in zip(objs[start : start + batch], keys, strict=True):
                 setattr(obj, pk_attname, pk)
                 obj._state.adding = False
@@ -357,27 +355,33 @@ def insert(objs: Sequence[models.Model] | Rows) -> list[models.Model]:
     return objs
 
 
-def _insert_sqlite(connection, model, alias: str, objs: list, params_rows: list, fields) -> list:
-    """insert() on SQLite, on the driver's connection: Django's SQLite cursor rewrites the
-    placeholders of every statement it is given with a regular expression (for a phone's
-    receipt, as long as the insert itself); here the statement's text is rewritten once per
-    model and batch size. Errors are Django's, as from its cursors. (When queries are logged
-    or wrapped, as in tests that count them, the statements go through Django's cursor.)"""
-    pk_attname = model._meta.pk.attname
-    batch = len(objs) if len(objs) == 1 else connection.ops.bulk_batch_size(list(fields), objs)
-    batch = max(1, batch or len(objs))
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        for start in range(0, len(objs), batch):
-            chunk = params_rows[start : start + batch]
-            keys = connection.connection.execute(
-                _qmark_sql(model, alias, len(chunk)), [v for row in chunk for v in row]
-            ).fetchall()
-            for obj, (pk,) in zip(objs[start : start + batch], keys, strict=True):
-                setattr(obj, pk_attname, pk)
-                obj._state.adding = False
-                obj._state.db = alias
-    return objs
+@contextlib.contextmanager
+def _statements(connection):
+    """A function that runs one INSERT … RETURNING and gives the keys it returned.
+
+    PostgreSQL: parameters apart from the statement, which the server prepares once it has
+    seen it a few times on a connection (settings: prepare_threshold). SQLite: on the
+    driver's connection — Django's SQLite cursor rewrites the placeholders of every
+    statement it is given with a regular expression (for a phone's receipt, as long as the
+    insert itself); here each statement's text is rewritten once. Errors are Django's, as
+    from its cursors. (When queries are logged or wrapped, as in tests that count them, the
+    statements go through Django's cursor.)"""
+    if connection.vendor == "sqlite" and not (
+        connection.queries_logged or connection.execute_wrappers
+    ):
+        connection.ensure_connection()
+        raw = connection.connection
+        with connection.wrap_database_errors:
+            yield lambda sql, params: [pk for (pk,) in raw.execute(_qmark(sql), params)]
+        return
+    postgres = connection.vendor == "postgresql"
+    with _binding_cursor(connection) if postgres else connection.cursor() as cursor:
+
+        def execute(sql, params):
+            cursor.execute(sql, params)
+            return [pk for (pk,) in cursor.fetchall()]
+
+        yield execute
 
 
 def _binding_cursor(connection):

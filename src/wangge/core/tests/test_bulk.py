@@ -1,6 +1,7 @@
 """core.bulk.insert writes exactly what bulk_create would: the rows read back equal, field by
 field, those of the same instances saved by Django."""
 
+import contextlib
 import datetime as dt
 
 import pytest
@@ -284,7 +285,9 @@ def test_new_refuses_what_the_constructor_refuses_and_takes_keys_by_attname(terr
     assert note.recipient_id is None and note.case_id is None and note.text == ""
 
 
-def test_new_runs_the_constructor_of_a_model_whose_init_signals_are_heard():
+@contextlib.contextmanager
+def _post_init_heard(model):
+    """A listener of `model`'s post_init signal while inside (the instances it heard)."""
     from django.db.models.signals import post_init
 
     from wangge.core import bulk
@@ -294,13 +297,18 @@ def test_new_runs_the_constructor_of_a_model_whose_init_signals_are_heard():
     def listener(sender, instance, **kwargs):
         heard.append(instance)
 
-    post_init.connect(listener, sender=AuditEntry)
+    post_init.connect(listener, sender=model)
     bulk._layout.cache_clear()
     try:
-        entry = new(AuditEntry, verb="x")
+        yield heard
     finally:
-        post_init.disconnect(listener, sender=AuditEntry)
+        post_init.disconnect(listener, sender=model)
         bulk._layout.cache_clear()
+
+
+def test_new_runs_the_constructor_of_a_model_whose_init_signals_are_heard():
+    with _post_init_heard(AuditEntry) as heard:
+        entry = new(AuditEntry, verb="x")
     assert heard == [entry]
 
 
@@ -398,8 +406,6 @@ def test_one_statement_transaction_outside_any_transaction():
 
 
 def test_loaded_makes_the_instance_from_db_makes(territory):
-    from django.db.models.signals import post_init
-
     from wangge.accounts.models import User
     from wangge.core import bulk
     from wangge.testing.factories import UserFactory
@@ -416,16 +422,6 @@ def test_loaded_makes_the_instance_from_db_makes(territory):
     made.first_name = "改了"  # a fresh instance: the next one is not changed
     assert bulk.loaded(User, "default", attrs).first_name == user.first_name
 
-    heard = []
-
-    def listener(sender, instance, **kwargs):
-        heard.append(instance)
-
-    post_init.connect(listener, sender=User)
-    bulk._layout.cache_clear()
-    try:
+    with _post_init_heard(User) as heard:
         again = bulk.loaded(User, "default", attrs)
-    finally:
-        post_init.disconnect(listener, sender=User)
-        bulk._layout.cache_clear()
     assert heard == [again]  # from_db, through the constructor
