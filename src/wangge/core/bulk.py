@@ -329,59 +329,65 @@ def insert(objs: Sequence[models.Model] | Rows) -> list[models.Model]:
     alias = router.db_for_write(model)
     fields = _plan(model, alias)[0]
     connection = connections[alias]
-    pk_attname = model._meta.pk.attname
     unnest = connection.vendor == "postgresql" and len(objs) >= UNNEST_FROM_ROWS
     if unnest or len(objs) == 1:
         batch = len(objs)
     else:
         batch = max(1, connection.ops.bulk_batch_size(list(fields), objs) or len(objs))
-    with _statements(connection) as execute:
-        for start in range(0, len(objs), batch):
-            chunk = params_rows[start : start + batch]
-            if unnest:
-                # The rows go in in the arrays' order and draw their keys from the sequence
-                # in that order.
-                keys = sorted(
-                    execute(
-                        _unnest_sql(model, alias), [list(col) for col in zip(*chunk, strict=True)]
-                    )
-                )
-            else:
-                keys = execute(_sql(model, alias, len(chunk)), [v for row in chunk for v in row])
-            for obj, pk in zip(objs[start : start + batch], keys, strict=True):
-                setattr(obj, pk_attname, pk)
-                obj._state.adding = False
-                obj._state.db = alias
-    return objs
-
-
-@contextlib.contextmanager
-def _statements(connection):
-    """A function that runs one INSERT … RETURNING and gives the keys it returned.
-
-    PostgreSQL: parameters apart from the statement, which the server prepares once it has
-    seen it a few times on a connection (settings: prepare_threshold). SQLite: on the
-    driver's connection — Django's SQLite cursor rewrites the placeholders of every
-    statement it is given with a regular expression (for a phone's receipt, as long as the
-    insert itself); here each statement's text is rewritten once. Errors are Django's, as
-    from its cursors. (When queries are logged or wrapped, as in tests that count them, the
-    statements go through Django's cursor.)"""
     if connection.vendor == "sqlite" and not (
         connection.queries_logged or connection.execute_wrappers
     ):
+        # On the driver's connection: Django's SQLite cursor rewrites the placeholders of
+        # every statement it is given with a regular expression (for a phone's receipt, as
+        # long as the insert itself); here each statement's text is rewritten once. Errors
+        # are Django's, as from its cursors. (When queries are logged or wrapped, as in tests
+        # that count them, the statements go through Django's cursor.)
         connection.ensure_connection()
         raw = connection.connection
         with connection.wrap_database_errors:
-            yield lambda sql, params: [pk for (pk,) in raw.execute(_qmark(sql), params)]
-        return
+            _write_batches(
+                model,
+                alias,
+                objs,
+                params_rows,
+                batch,
+                unnest,
+                lambda sql, params: raw.execute(_qmark(sql), params).fetchall(),
+            )
+        return objs
+    # PostgreSQL: parameters apart from the statement, which the server prepares once it has
+    # seen it a few times on a connection (settings: prepare_threshold).
     postgres = connection.vendor == "postgresql"
     with _binding_cursor(connection) if postgres else connection.cursor() as cursor:
 
         def execute(sql, params):
             cursor.execute(sql, params)
-            return [pk for (pk,) in cursor.fetchall()]
+            return cursor.fetchall()
 
-        yield execute
+        _write_batches(model, alias, objs, params_rows, batch, unnest, execute)
+    return objs
+
+
+def _write_batches(model, alias, objs, params_rows, batch, unnest, execute) -> None:
+    """insert()'s statements, `batch` rows each, run by `execute(sql, params)` (which answers
+    the rows returned); the instances get their keys."""
+    pk_attname = model._meta.pk.attname
+    for start in range(0, len(objs), batch):
+        chunk = params_rows[start : start + batch]
+        if unnest:
+            # The rows go in in the arrays' order and draw their keys from the sequence in
+            # that order.
+            returned = execute(
+                _unnest_sql(model, alias), [list(col) for col in zip(*chunk, strict=True)]
+            )
+            keys = sorted(pk for (pk,) in returned)
+        else:
+            returned = execute(_sql(model, alias, len(chunk)), [v for row in chunk for v in row])
+            keys = [pk for (pk,) in returned]
+        for obj, pk in zip(objs[start : start + batch], keys, strict=True):
+            setattr(obj, pk_attname, pk)
+            obj._state.adding = False
+            obj._state.db = alias
 
 
 def _binding_cursor(connection):
