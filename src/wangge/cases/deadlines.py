@@ -8,6 +8,7 @@ wall-clock hours. The yellow warning comes at 80% of the resolution time, red wh
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 from dataclasses import dataclass
@@ -36,19 +37,25 @@ def is_workday(day: dt.date) -> bool:
         return day.weekday() < 5
 
 
-def _aware(day: dt.date, t: dt.time) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, t))
-
-
 def add_working_hours(start: dt.datetime, hours) -> dt.datetime:
     """The moment when `hours` working hours have passed after `start`."""
     return add_working_hours_many(start, [hours])[0]
 
 
 def add_working_hours_many(start: dt.datetime, hours_list) -> list[dt.datetime]:
-    """add_working_hours for several durations from one start, in one walk of the calendar
-    (a new case has three deadlines: to respond, the yellow warning, to resolve)."""
-    wanted = sorted((dt.timedelta(hours=float(h)), i) for i, h in enumerate(hours_list))
+    """add_working_hours for several durations from one start (a new case has three
+    deadlines: to respond, the yellow warning, to resolve): two bisections each in this
+    process's table of office periods (WorkCalendar), a walk of the calendar day by day for a
+    start or a deadline outside it."""
+    durations = [dt.timedelta(hours=float(h)) for h in hours_list]
+    found = _calendar().add_many(start, durations)
+    return found if found is not None else _walk_working_hours(start, durations)
+
+
+def _walk_working_hours(start: dt.datetime, durations: list[dt.timedelta]) -> list[dt.datetime]:
+    """add_working_hours_many by walking the calendar from `start`, day by day: the
+    definition WorkCalendar answers from its table."""
+    wanted = sorted((d, i) for i, d in enumerate(durations))
     out: list[dt.datetime | None] = [None] * len(wanted)
     tz = timezone.get_default_timezone()  # the county's (nothing activates another)
     local = start.astimezone(tz)
@@ -71,6 +78,95 @@ def add_working_hours_many(start: dt.datetime, hours_list) -> list[dt.datetime]:
                 spent += available
         day += dt.timedelta(days=1)
     raise ValueError("deadline too far in the future")
+
+
+class WorkCalendar:
+    """The office periods (WORKING_PERIODS on is_workday days) from `first` to `last` in the
+    county's zone, as epoch seconds, with the working seconds before each: the moment when
+    some working time has passed after a start is two bisections instead of a walk of the
+    calendar. (The demo build adds millions of durations with it.)"""
+
+    def __init__(self, first: dt.date, last: dt.date):
+        tz = timezone.get_default_timezone()
+        self.begins: list[dt.datetime] = []  # each period's start, in the county's zone
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.cum: list[int] = []  # working seconds before each period
+        self.cum_end: list[int] = []  # … and at its end
+        total = 0
+        day = first
+        while day <= last:
+            if is_workday(day):
+                for begin, end in WORKING_PERIODS:
+                    b = dt.datetime.combine(day, begin, tzinfo=tz)
+                    s, e = (
+                        int(b.timestamp()),
+                        int(dt.datetime.combine(day, end, tzinfo=tz).timestamp()),
+                    )
+                    self.begins.append(b)
+                    self.starts.append(s)
+                    self.ends.append(e)
+                    self.cum.append(total)
+                    total += e - s
+                    self.cum_end.append(total)
+            day += dt.timedelta(days=1)
+
+    def add(self, start: float, seconds: float, working: bool) -> float:
+        """Epoch seconds `seconds` of working time (of wall-clock time when not `working`)
+        after `start`."""
+        if not working:
+            return start + seconds
+        i = bisect.bisect_right(self.starts, start) - 1
+        if i < 0 or seconds <= 0:
+            return _slow_add(start, seconds)
+        target = self.cum[i] + (min(start, self.ends[i]) - self.starts[i]) + seconds
+        j = bisect.bisect_left(self.cum_end, target)
+        if j >= len(self.starts):
+            return _slow_add(start, seconds)
+        return self.starts[j] + (target - self.cum[j])
+
+    def add_many(self, start: dt.datetime, durations: list[dt.timedelta]) -> list | None:
+        """The moments when each of `durations` of working time has passed after `start`
+        (as _walk_working_hours gives them, to the microsecond), None when the table does
+        not reach them or a duration is not positive (the walk answers)."""
+        at = start.timestamp()
+        i = bisect.bisect_right(self.starts, at) - 1
+        if i < 0:
+            return None
+        if at >= self.ends[i]:
+            worked = dt.timedelta(seconds=self.cum_end[i])
+        else:
+            worked = dt.timedelta(seconds=self.cum[i]) + (start - self.begins[i])
+        out = []
+        for d in durations:
+            if d <= dt.timedelta():
+                return None  # (a zero duration at a period's end is the next period's start)
+            target = worked + d
+            j = bisect.bisect_left(self.cum_end, target.total_seconds())
+            if j >= len(self.starts):
+                return None
+            out.append(self.begins[j] + (target - dt.timedelta(seconds=self.cum[j])))
+        return out
+
+
+def _slow_add(start: float, seconds: float) -> float:
+    moment = dt.datetime.fromtimestamp(start, tz=dt.UTC)
+    return _walk_working_hours(moment, [dt.timedelta(seconds=seconds)])[0].timestamp()
+
+
+# The process's table: from two years back to five years ahead of the day it was built.
+_CALENDAR_YEARS_BACK, _CALENDAR_YEARS_AHEAD = 2, 5
+
+
+@functools.lru_cache(maxsize=1)
+def _calendar_for(year: int, zone: str) -> WorkCalendar:
+    return WorkCalendar(
+        dt.date(year - _CALENDAR_YEARS_BACK, 1, 1), dt.date(year + _CALENDAR_YEARS_AHEAD, 12, 31)
+    )
+
+
+def _calendar() -> WorkCalendar:
+    return _calendar_for(dt.date.today().year, str(timezone.get_default_timezone()))
 
 
 def working_hours_between(start: dt.datetime, end: dt.datetime) -> float:

@@ -9,8 +9,8 @@ rejected, recent ones are still open, some of those overdue. Handlers, first res
 managers and return visitors are the demo's real staff, chosen as the routing rules would.
 
 Deadlines come from the category limits (deadlines.limits_for) on the working calendar
-(deadlines.is_workday, WORKING_PERIODS), through a precomputed table of office periods: the
-same moments as deadlines.add_hours (tests compare them), thousands of times faster. The
+(deadlines.is_workday, WORKING_PERIODS), through the table of office periods the services'
+deadlines come from (deadlines.WorkCalendar) in epoch seconds. The
 daily rollups are counted while generating, exactly as kpis.recount counts the timeline.
 
 Rows go in with TupleWriter (COPY on PostgreSQL, executemany on SQLite) with explicit case
@@ -21,7 +21,6 @@ all day. Tracking codes come from the seeded generator: demo data only.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import json
 import time
@@ -211,48 +210,6 @@ class GridPlace:
     households: list  # (id, area id, lat, lng, address, phone, head name)
 
 
-class WorkCalendar:
-    """Office periods (deadlines.WORKING_PERIODS on deadlines.is_workday days) as epoch
-    seconds with cumulative working seconds: adding working time is two bisections."""
-
-    def __init__(self, first: dt.date, last: dt.date):
-        self.starts: list[float] = []
-        self.ends: list[float] = []
-        self.cum: list[float] = []  # working seconds before each period
-        self.cum_end: list[float] = []
-        total = 0.0
-        day = first
-        while day <= last:
-            if deadlines.is_workday(day):
-                for begin, end in deadlines.WORKING_PERIODS:
-                    s = deadlines._aware(day, begin).timestamp()
-                    e = deadlines._aware(day, end).timestamp()
-                    self.starts.append(s)
-                    self.ends.append(e)
-                    self.cum.append(total)
-                    total += e - s
-                    self.cum_end.append(total)
-            day += dt.timedelta(days=1)
-
-    def add(self, start: float, seconds: float, working: bool) -> float:
-        if not working:
-            return start + seconds
-        i = bisect.bisect_right(self.starts, start) - 1
-        if i < 0:
-            return _slow_add(start, seconds)
-        worked = self.cum[i] + (min(start, self.ends[i]) - self.starts[i])
-        target = worked + seconds
-        j = bisect.bisect_left(self.cum_end, target)
-        if j >= len(self.starts):
-            return _slow_add(start, seconds)
-        return self.starts[j] + (target - self.cum[j])
-
-
-def _slow_add(start: float, seconds: float) -> float:
-    moment = dt.datetime.fromtimestamp(start, tz=dt.UTC)
-    return deadlines.add_working_hours(moment, seconds / 3600).timestamp()
-
-
 def _seconds(hours) -> float:
     return dt.timedelta(hours=float(hours)).total_seconds()
 
@@ -387,7 +344,7 @@ class CaseGenerator:
         # Everything happens before the day of the build: the same seed, the same cases all day.
         self.now = timezone.make_aware(dt.datetime.combine(ctx.today, dt.time()), tz).timestamp()
         self.first_day = ctx.today - dt.timedelta(days=DAYS)
-        self.calendar = WorkCalendar(
+        self.calendar = deadlines.WorkCalendar(
             self.first_day - dt.timedelta(days=3), ctx.today + dt.timedelta(days=200)
         )
         self.to_db, self.date_to_db = epoch_converter()

@@ -1,4 +1,5 @@
 import datetime as dt
+import random
 from decimal import Decimal
 
 import pytest
@@ -42,6 +43,53 @@ def test_national_day_holiday_is_skipped():
     # Tuesday 30 September 17:00, 7 working hours: 0.5 h that day, then nothing until 9 Oct
     # (3.5 h in the morning, 3 h in the afternoon).
     assert deadlines.add_working_hours(at(2025, 9, 30, 17, 0), 7) == at(2025, 10, 9, 17, 0)
+
+
+def test_the_table_gives_the_moments_of_the_walk_to_the_microsecond():
+    """add_working_hours_many answers from the process's table of office periods; the walk of
+    the calendar day by day is the definition: random starts (to the microsecond, at period
+    boundaries, at night, on holidays and make-up days, across New Year), several durations."""
+    rnd = random.Random(7)
+    base = at(2025, 9, 1)
+    bounds = [(8, 30), (12, 0), (14, 0), (17, 30), (0, 0)]
+    hours = [0.25, 0.5, 1, 3.5, 4, 7, 8, 11.2, 24, 35, 72, 3.2, 0.001]
+    starts = []
+    for _ in range(600):
+        day = base + dt.timedelta(days=rnd.randrange(0, 500))
+        if rnd.random() < 0.3:
+            h, m = rnd.choice(bounds)
+            start = day.replace(hour=h, minute=m)
+        else:
+            start = day + dt.timedelta(microseconds=rnd.randrange(0, 86_400_000_000))
+        starts.append(start.astimezone(dt.UTC) if rnd.random() < 0.5 else start)
+    table = deadlines._calendar()
+    for start in starts:
+        durations = [dt.timedelta(hours=h) for h in rnd.sample(hours, 3)]
+        answered = table.add_many(start, durations)
+        assert answered is not None  # inside the table: no walk
+        assert answered == deadlines._walk_working_hours(start, durations), start
+        assert (
+            deadlines.add_working_hours_many(start, [d / dt.timedelta(hours=1) for d in durations])
+            == answered
+        )
+
+
+def test_outside_the_table_and_zero_durations_walk():
+    table = deadlines._calendar()
+    far = at(2045, 3, 1, 9, 0)
+    assert table.add_many(far, [dt.timedelta(hours=1)]) is None
+    assert deadlines.add_working_hours(far, 1) == at(2045, 3, 1, 10, 0)
+    # A start at noon with nothing to add is due when the afternoon period begins.
+    noon = at(2025, 9, 29, 12, 0)
+    assert table.add_many(noon, [dt.timedelta()]) is None
+    assert deadlines.add_working_hours(noon, 0) == at(2025, 9, 29, 14, 0)
+    # A deadline beyond the table's last day.
+    late = table.begins[-1] - dt.timedelta(days=3)
+    assert table.add_many(late, [dt.timedelta(hours=500)]) is None
+    assert (
+        deadlines.add_working_hours(late, 500)
+        == deadlines._walk_working_hours(late, [dt.timedelta(hours=500)])[0]
+    )
 
 
 def test_working_hours_between_is_the_inverse():
