@@ -62,7 +62,7 @@ def active_posts(user) -> list[Post]:
         return []
     cached = getattr(user, "_wangge_posts", None)
     if cached is None:
-        day = timezone.localdate()
+        day = timezone.localdate(timezone=timezone.get_default_timezone())  # the county's
         table = generations.cached(POSTS_GENERATION, _posts_by_user)
         posts = table.get((user.pk, day))
         if posts is None:

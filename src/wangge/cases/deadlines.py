@@ -203,7 +203,19 @@ class Limits:
 
 def limits_for(category, urgency: str) -> Limits:
     """The category's limits for the urgency, else its parent's, else the defaults. Urgent
-    cases always run on wall-clock time."""
+    cases always run on wall-clock time. A category whose limits were read with it (the
+    services' category table, rebuilt when a category or a limit changes) keeps the answer."""
+    prefetched = getattr(category, "_prefetched_objects_cache", None)
+    if prefetched is None or "limits" not in prefetched:
+        return _limits_for(category, urgency)
+    memo = category.__dict__.setdefault("_limits_by_urgency", {})
+    found = memo.get(urgency)
+    if found is None:
+        found = memo[urgency] = _limits_for(category, urgency)
+    return found
+
+
+def _limits_for(category, urgency: str) -> Limits:
     row = None
     node = category
     while node is not None and row is None:

@@ -45,6 +45,10 @@ _PLAIN_TYPES = frozenset(
 )
 
 
+def _same(value):
+    return value
+
+
 def _str(value):
     return value if value is None or type(value) is str else str(value)
 
@@ -93,8 +97,12 @@ def _converter(field, connection) -> Callable | None:
             return functools.partial(
                 _sqlite_datetime, zone=connection.timezone, adapt=ops.adapt_datetimefield_value
             )
+        if connection.vendor == "postgresql":
+            return _same  # (the driver adapts dates and times itself)
         return lambda v: v if v is None else ops.adapt_datetimefield_value(v)
     if kind == "DateField":
+        if connection.vendor == "postgresql":
+            return _same
         return lambda v: v if v is None else ops.adapt_datefield_value(v)
     if kind == "JSONField":
         return lambda v, f=field: f.get_db_prep_save(v, connection)

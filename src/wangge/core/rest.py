@@ -4,6 +4,9 @@ own views, so this module must not import rest_framework.views or viewsets at im
 
 from __future__ import annotations
 
+import functools
+import time
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -127,19 +130,11 @@ class TokenAuthentication(authentication.TokenAuthentication):
         return self.authenticate_credentials(token)
 
     def authenticate_credentials(self, key):
-        import time
-
-        from django.contrib.auth import get_user_model
-        from django.db import router
-
-        from wangge.accounts.models import USERS_GENERATION
-
         from . import generations
         from .bulk import loaded
 
-        user_model = get_user_model()
-        alias = router.db_for_read(user_model)
-        table = generations.cached(USERS_GENERATION, _token_table)
+        user_model, token_model, alias, generation = _token_models()
+        table = generations.cached(generation, _token_table)
         now = time.monotonic()
         hit = table.get(key)
         if hit is None or hit[0] < now:
@@ -155,9 +150,8 @@ class TokenAuthentication(authentication.TokenAuthentication):
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         # The token as the ORM reads it, its user in its cache (the keyword constructor would
         # go through the one-to-one descriptor).
-        token_model = self.get_model()
         token = token_model.from_db(alias, ["key", "user_id"], [key, user.pk])
-        token_model._meta.get_field("user").set_cached_value(token, user)
+        token._state.fields_cache["user"] = user
         return (user, token)
 
     def _read_user(self, key, user_model, alias) -> dict | None:
@@ -188,6 +182,20 @@ class TokenAuthentication(authentication.TokenAuthentication):
                 value = conv(value, col, connection)
             out.append(value)
         return dict(zip(_user_fields(user_model), out, strict=True))
+
+
+@functools.cache
+def _token_models() -> tuple:
+    """(user model, token model, the database alias they are read from, the users'
+    generation name) — settings and models that do not change while a process runs."""
+    from django.contrib.auth import get_user_model
+    from django.db import router
+    from rest_framework.authtoken.models import Token
+
+    from wangge.accounts.models import USERS_GENERATION
+
+    user_model = get_user_model()
+    return user_model, Token, router.db_for_read(user_model), USERS_GENERATION
 
 
 def _user_fields(user_model) -> list[str]:

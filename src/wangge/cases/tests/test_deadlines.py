@@ -123,6 +123,28 @@ def test_limits_from_category_parent_and_defaults():
     assert deadlines.limits_for(other, "urgent").working_time is False
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_changed_limit_reaches_the_intake_table_and_its_kept_answers():
+    from wangge.cases import services
+
+    services.ensure_default_categories()
+    land = services.get_category("dispute_land")
+    before = deadlines.limits_for(land, "normal")
+    assert deadlines.limits_for(land, "normal") is before  # kept on the table's category
+    CategoryLimit.objects.update_or_create(
+        category=land.parent,
+        urgency="normal",
+        defaults={"response_hours": 3, "resolve_hours": 33},
+    )
+    land = services.get_category("dispute_land")  # the table read again: the signal
+    assert deadlines.limits_for(land, "normal").resolve_hours == 33
+    assert deadlines.limits_for(land, "normal") != before
+    # A category read without its limits asks the database every time.
+    plain = Category.objects.get(code="dispute_land")
+    CategoryLimit.objects.filter(category=land.parent, urgency="normal").update(resolve_hours=44)
+    assert deadlines.limits_for(plain, "normal").resolve_hours == 44
+
+
 @pytest.mark.django_db
 def test_compute_deadlines_urgent_wall_clock_and_normal_working_time():
     other = Category.objects.get(code="other")
