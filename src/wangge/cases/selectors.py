@@ -84,11 +84,23 @@ class ScopedCases:
 
     ordered = True
 
-    def __init__(self, *, user, queryset: QuerySet[Case], order=("-reported_at", "-id")):
+    def __init__(
+        self,
+        *,
+        user,
+        queryset: QuerySet[Case],
+        order=("-reported_at", "-id"),
+        rows: QuerySet[Case] | None = None,
+    ):
         if order[-1].lstrip("-") != "id":
             raise ValueError("the order must end with id")
         self.parts = [queryset.filter(part) for part in scope_parts(user=user)]
         self.queryset = queryset
+        # The page's rows are read by their keys alone: `rows` is the queryset without the
+        # filters (its select_related and the like), else `queryset`. (With the filters, a
+        # database may read them from a filter's index instead of by key: SQLite read all
+        # of a town's open cases to find a page of thirty.)
+        self.rows = queryset if rows is None else rows
         self.order = tuple(order)
         self._count = None
 
@@ -127,7 +139,7 @@ class ScopedCases:
         ids = [row[-1] for row in keys[start:stop]]
         if not ids:
             return []
-        rows = {c.pk: c for c in self.queryset.filter(pk__in=ids).order_by()}
+        rows = {c.pk: c for c in self.rows.filter(pk__in=ids).order_by()}
         return [rows[pk] for pk in ids if pk in rows]
 
 
