@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from wangge.accounts.models import Department
 
 from .choices import CaseState, Level, Satisfaction, Source, Urgency
-from .models import Category
 
 
 class FastSelect(forms.Select):
@@ -51,11 +50,19 @@ class MultipleFileField(forms.FileField):
 
 
 def category_choices():
+    """The active categories (from the services' copy of the category table: no query)."""
+    from .services import active_categories
+
     choices = []
-    for c in Category.objects.filter(is_active=True).select_related("parent"):
+    for c in active_categories():
         label = f"{c.parent.name} · {c.name}" if c.parent_id else c.name
         choices.append((c.code, label))
     return choices
+
+
+def _labelled(first: list, choices) -> list[tuple[str, str]]:
+    """`first` and an enumeration's choices, their labels in the active language."""
+    return [(value, str(label)) for value, label in [*first, *choices]]
 
 
 class PublicReportForm(forms.Form):
@@ -139,37 +146,30 @@ class StaffReportForm(forms.Form):
 
 
 class BoardFilterForm(forms.Form):
-    """Filters of the dispatch board 调度台."""
+    """Filters of the dispatch board 调度台. The choices are given to each form in its own
+    language (a form's fields are deep-copied from the class's for every form: choices with
+    lazy labels made that copy a tenth of the board's time)."""
 
     q = forms.CharField(label=_("Search"), required=False)
     area = forms.ChoiceField(label=_("Area"), required=False, widget=FastSelect)
-    state = forms.ChoiceField(
-        label=_("State"),
-        required=False,
-        choices=[("", _("open")), ("all", _("all states"))] + list(CaseState.choices),
-        widget=FastSelect,
-    )
+    state = forms.ChoiceField(label=_("State"), required=False, widget=FastSelect)
     category = forms.ChoiceField(label=_("Category"), required=False, widget=FastSelect)
-    level = forms.ChoiceField(
-        label=_("Level"),
-        required=False,
-        choices=[("", _("all levels"))] + list(Level.choices),
-        widget=FastSelect,
-    )
-    source = forms.ChoiceField(
-        label=_("Source"),
-        required=False,
-        choices=[("", _("all channels"))] + list(Source.choices),
-        widget=FastSelect,
-    )
+    level = forms.ChoiceField(label=_("Level"), required=False, widget=FastSelect)
+    source = forms.ChoiceField(label=_("Source"), required=False, widget=FastSelect)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
     def __init__(self, *args, areas=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [("", _("all my areas"))] + [
+        fields = self.fields
+        fields["area"].choices = [("", str(_("all my areas")))] + [
             (str(a.pk), ("· " * (a.depth - 1)) + a.name) for a in areas
         ]
-        self.fields["category"].choices = [("", _("all categories"))] + category_choices()
+        fields["state"].choices = _labelled(
+            [("", _("open")), ("all", _("all states"))], CaseState.choices
+        )
+        fields["category"].choices = [("", str(_("all categories")))] + category_choices()
+        fields["level"].choices = _labelled([("", _("all levels"))], Level.choices)
+        fields["source"].choices = _labelled([("", _("all channels"))], Source.choices)
 
 
 class NoteForm(forms.Form):

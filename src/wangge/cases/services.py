@@ -195,6 +195,11 @@ def categories_changed() -> None:
     generations.changed(CATEGORY_GENERATION)
 
 
+def active_categories() -> list[Category]:
+    """The active categories in their order, with their parents (this process's copy)."""
+    return list(generations.cached(CATEGORY_GENERATION, _category_table).by_code.values())
+
+
 def get_category(category) -> Category:
     """An active category by code, with its time limits (and its parent's) loaded: from this
     process's copy of the small category table (core.generations), read again when an
