@@ -77,6 +77,21 @@ def active_posts(user) -> list[Post]:
     return cached
 
 
+def kept_for_user(user, kind: str, build):
+    """`build()`, kept in this process for the user and the day until their posts or the
+    areas change (the posts' generation, as active_posts): for what a page derives from
+    the user's scope on every view (the dispatch board's list of areas)."""
+    day = timezone.localdate(timezone=timezone.get_default_timezone())
+    table = generations.cached(POSTS_GENERATION, _posts_by_user)
+    key = (kind, user.pk, day)
+    found = table.get(key)
+    if found is None:
+        if len(table) >= 20_000:
+            table.clear()
+        found = table[key] = build()
+    return found
+
+
 def user_scope(user, capability: str | None = None) -> Scope:
     """The scope in which `user` holds `capability` (or any post at all when None)."""
     if not getattr(user, "is_authenticated", False):

@@ -159,10 +159,11 @@ class BoardFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
     def __init__(self, *args, areas=(), **kwargs):
+        """`areas`: (id, depth, name) of the areas to filter by."""
         super().__init__(*args, **kwargs)
         fields = self.fields
         fields["area"].choices = [("", str(_("all my areas")))] + [
-            (str(a.pk), ("· " * (a.depth - 1)) + a.name) for a in areas
+            (str(pk), ("· " * (depth - 1)) + name) for pk, depth, name in areas
         ]
         fields["state"].choices = _labelled(
             [("", _("open")), ("all", _("all states"))], CaseState.choices

@@ -104,15 +104,20 @@ def _priority(qs):
     ).order_by("_rank", "resolve_by", "id")
 
 
-def _scope_areas(user):
+def _scope_areas(user) -> list[tuple[int, int, str]]:
+    """(id, depth, name) of the areas the board's area filter offers, down to the grids,
+    in tree order: kept per user until their posts or the areas change."""
+    from wangge.accounts.selectors import kept_for_user
     from wangge.areas.selectors import areas_for_user
 
-    qs = areas_for_user(user=user).filter(is_active=True)
-    return list(
-        qs.filter(level__in=[AreaLevel.COUNTY, AreaLevel.TOWN, AreaLevel.VILLAGE, AreaLevel.GRID])
-        .only("id", "name", "depth", "level", "path")
-        .order_by("path")[:500]
-    )
+    def build():
+        qs = areas_for_user(user=user).filter(is_active=True)
+        levels = [AreaLevel.COUNTY, AreaLevel.TOWN, AreaLevel.VILLAGE, AreaLevel.GRID]
+        return list(
+            qs.filter(level__in=levels).order_by("path").values_list("id", "depth", "name")[:500]
+        )
+
+    return kept_for_user(user, "board_areas", build)
 
 
 @login_required

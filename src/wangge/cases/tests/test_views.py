@@ -92,6 +92,13 @@ def test_board_filters_in_the_readers_language_and_rows_by_key(world, report, lo
         html = r.content.decode()
         for label in [*labels, state]:
             assert f">{label}</option>" in html, (language, label)
+    # The area filter is kept per user until the posts or the areas change: a renamed village
+    # is offered under its new name at once.
+    village = world.t.village_a
+    assert f">· · {village.name}</option>" in c.get("/cases/").content.decode()
+    village.name = "新名字村"
+    village.save()
+    assert ">· · 新名字村</option>" in c.get("/cases/").content.decode()
     # A category added a moment ago is offered at once (the category table's generation).
     Category.objects.create(code="new_thing", name="新类别", parent=None)
     assert 'value="new_thing"' in c.get("/cases/").content.decode()
