@@ -61,23 +61,17 @@ def _is_party_member(user) -> bool:
 def build_menu(user, path: str = "") -> list[MenuItem]:
     """The menu for `user`: an entry appears only if the user holds the capability it needs
     somewhere (or any post when the entry needs none), so a volunteer sees less than a town
-    grid office."""
+    grid office. Which entries a user gets is kept until their posts change (all but the
+    party member's entry, asked every time); the labels are in the request's language."""
     if not getattr(user, "is_authenticated", False):
         return []
-    has_post = user.is_superuser or bool(active_posts(user))
-    items: list[MenuItem] = []
-    for label, name, capability, staff_only in _MENU:
-        if staff_only and not user.is_staff:
-            continue
-        if capability is None and not has_post:
-            continue
-        if capability == "party_member":
-            if not _is_party_member(user):
-                continue
-        elif capability and all(user_scope(user, c).is_empty for c in _as_tuple(capability)):
-            continue
-        url = _url(name)
-        if url is None:
+    from wangge.accounts.selectors import kept_for_user
+
+    kind = f"menu:{user.is_staff}:{user.is_superuser}"  # (a user's flags are not posts)
+    entries = kept_for_user(user, kind, lambda: _menu_entries(user))
+    items = []
+    for label, url, capability in entries:
+        if capability == "party_member" and not _is_party_member(user):
             continue
         items.append(MenuItem(label=str(label), url=url, prefix=url))
     # The longest matching prefix is the current section ("/" matches everything).
@@ -87,6 +81,24 @@ def build_menu(user, path: str = "") -> list[MenuItem]:
         default=None,
     )
     return [MenuItem(label=i.label, url=i.url, prefix=i.prefix, active=i is best) for i in items]
+
+
+def _menu_entries(user) -> list[tuple]:
+    """(lazy label, url, capability) of the entries the user's posts allow."""
+    has_post = user.is_superuser or bool(active_posts(user))
+    entries = []
+    for label, name, capability, staff_only in _MENU:
+        if staff_only and not user.is_staff:
+            continue
+        if capability is None and not has_post:
+            continue
+        if capability and capability != "party_member":
+            if all(user_scope(user, c).is_empty for c in _as_tuple(capability)):
+                continue
+        url = _url(name)
+        if url is not None:
+            entries.append((label, url, capability))
+    return entries
 
 
 def navigation(request):

@@ -6,6 +6,7 @@ from django.urls import reverse
 from wangge.core.context_processors import build_menu
 from wangge.people.models import Tag
 from wangge.testing.factories import (
+    PostFactory,
     UserFactory,
     make_area,
     make_household,
@@ -88,6 +89,26 @@ def test_menu_follows_capabilities(territory):
     assert reverse("people:household_list") not in staff_names
     active = [i for i in build_menu(volunteer, "/people/households/3/") if i.active]
     assert [i.url for i in active] == [reverse("people:household_list")]
+
+
+def test_the_kept_menu_follows_posts_flags_and_language(territory):
+    from django.utils import translation
+
+    volunteer = user_with_post(territory.grid_a1, "volunteer")
+    admin_url = reverse("admin:index")
+    assert reverse("io:index") not in {i.url for i in build_menu(volunteer, "/")}
+    # A new post is a change of the posts: the menu follows at once.
+    PostFactory(user=volunteer, area=territory.town, role="town_admin")
+    volunteer = type(volunteer).objects.get(pk=volunteer.pk)  # a new request's user
+    assert reverse("io:index") in {i.url for i in build_menu(volunteer, "/")}
+    assert admin_url not in {i.url for i in build_menu(volunteer, "/")}
+    volunteer.is_staff = True
+    volunteer.save()
+    assert admin_url in {i.url for i in build_menu(volunteer, "/")}
+    with translation.override("en"):
+        assert "Households" in {i.label for i in build_menu(volunteer, "/")}
+    with translation.override("zh-hans"):
+        assert "Households" not in {i.label for i in build_menu(volunteer, "/")}
 
 
 def test_language_switch_to_english(client, territory):
