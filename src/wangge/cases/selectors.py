@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -130,9 +131,12 @@ class ScopedCases:
         if len(self.parts) == 1:
             return list(self.parts[0].order_by(*self.order)[start:stop])
         fields = [f.lstrip("-") for f in self.order]
-        keys = []
-        for qs in self.parts:
-            keys += qs.order_by(*self.order).values_list(*fields)[:stop]
+        firsts = [qs.order_by(*self.order).values_list(*fields)[:stop] for qs in self.parts]
+        if connections[self.queryset.db].features.supports_slicing_ordering_in_compound:
+            # One round trip: (part ORDER BY … LIMIT n) UNION ALL (…) (PostgreSQL).
+            keys = list(firsts[0].union(*firsts[1:], all=True))
+        else:
+            keys = [row for first in firsts for row in first]
         # A stable sort per field, the least significant one first.
         for i in reversed(range(len(fields))):
             keys.sort(key=lambda row, i=i: row[i], reverse=self.order[i].startswith("-"))

@@ -145,5 +145,10 @@ def test_queries_do_not_grow_with_the_rows(world, report, users):
         Case.objects.filter(pk=case.pk).update(first_responder=world.town_admin)
     n_many, many = measure()
     assert n_many == n_few + 6
-    # one count, one key query per part (areas, handler, first responder), the page's rows
-    assert few == many == 1 + len(scope_parts(user=world.town_admin)) + 1
+    # one count, the parts' (areas, handler, first responder) first keys — in one query where
+    # the database takes ORDER BY and LIMIT in a UNION's parts, else one query each —, the
+    # page's rows
+    parts = len(scope_parts(user=world.town_admin))
+    assert parts == 3
+    key_queries = 1 if connection.features.supports_slicing_ordering_in_compound else parts
+    assert few == many == 1 + key_queries + 1
