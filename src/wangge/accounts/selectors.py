@@ -62,33 +62,31 @@ def active_posts(user) -> list[Post]:
         return []
     cached = getattr(user, "_wangge_posts", None)
     if cached is None:
-        day = timezone.localdate(timezone=timezone.get_default_timezone())  # the county's
-        table = generations.cached(POSTS_GENERATION, _posts_by_user)
-        posts = table.get((user.pk, day))
-        if posts is None:
-            posts = list(
+        posts = kept_for_user(
+            user,
+            "posts",
+            lambda day: list(
                 Post.objects.active(day).filter(user=user).select_related("area", "department")
-            )
-            if len(table) >= 20_000:  # a day's worth of users; yesterday's go first
-                table.clear()
-            table[(user.pk, day)] = posts
+            ),
+        )
         cached = list(posts)
         user._wangge_posts = cached
     return cached
 
 
 def kept_for_user(user, kind: str, build):
-    """`build()`, kept in this process for the user and the day until their posts or the
-    areas change (the posts' generation, as active_posts): for what a page derives from
-    the user's scope on every view (the dispatch board's list of areas)."""
+    """`build(day)`, kept in this process for the user and the day (the county's) until
+    their posts or the areas change (the posts' generation): the user's posts
+    (active_posts) and what pages derive from them on every view (the menu, the dispatch
+    board's list of areas)."""
     day = timezone.localdate(timezone=timezone.get_default_timezone())
     table = generations.cached(POSTS_GENERATION, _posts_by_user)
     key = (kind, user.pk, day)
     found = table.get(key)
     if found is None:
-        if len(table) >= 20_000:
+        if len(table) >= 20_000:  # a day's worth of users; yesterday's go first
             table.clear()
-        found = table[key] = build()
+        found = table[key] = build(day)
     return found
 
 

@@ -10,8 +10,8 @@ managers and return visitors are the demo's real staff, chosen as the routing ru
 
 Deadlines come from the category limits (deadlines.limits_for) on the working calendar
 (deadlines.is_workday, WORKING_PERIODS), through the table of office periods the services'
-deadlines come from (deadlines.WorkCalendar) in epoch seconds. The
-daily rollups are counted while generating, exactly as kpis.recount counts the timeline.
+deadlines come from (deadlines.WorkCalendar), in epoch seconds. The daily rollups are
+counted while generating, exactly as kpis.recount counts the timeline.
 
 Rows go in with TupleWriter (COPY on PostgreSQL, executemany on SQLite) with explicit case
 ids, a chunk of cases at a time, so memory stays flat for a million cases. Everything happens

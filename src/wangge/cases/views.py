@@ -110,7 +110,7 @@ def _scope_areas(user) -> list[tuple[int, int, str]]:
     from wangge.accounts.selectors import kept_for_user
     from wangge.areas.selectors import areas_for_user
 
-    def build():
+    def build(_day):
         qs = areas_for_user(user=user).filter(is_active=True)
         levels = [AreaLevel.COUNTY, AreaLevel.TOWN, AreaLevel.VILLAGE, AreaLevel.GRID]
         return list(

@@ -92,17 +92,15 @@ def _converter(field, connection) -> Callable | None:
     if kind == "BooleanField":
         return _bool
     ops = connection.ops
+    if kind in ("DateTimeField", "DateField") and connection.vendor == "postgresql":
+        return _same  # (the driver adapts dates and times itself)
     if kind == "DateTimeField":
         if connection.vendor == "sqlite" and connection.timezone is not None:
             return functools.partial(
                 _sqlite_datetime, zone=connection.timezone, adapt=ops.adapt_datetimefield_value
             )
-        if connection.vendor == "postgresql":
-            return _same  # (the driver adapts dates and times itself)
         return lambda v: v if v is None else ops.adapt_datetimefield_value(v)
     if kind == "DateField":
-        if connection.vendor == "postgresql":
-            return _same
         return lambda v: v if v is None else ops.adapt_datefield_value(v)
     if kind == "JSONField":
         return lambda v, f=field: f.get_db_prep_save(v, connection)

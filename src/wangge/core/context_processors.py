@@ -68,7 +68,7 @@ def build_menu(user, path: str = "") -> list[MenuItem]:
     from wangge.accounts.selectors import kept_for_user
 
     kind = f"menu:{user.is_staff}:{user.is_superuser}"  # (a user's flags are not posts)
-    entries = kept_for_user(user, kind, lambda: _menu_entries(user))
+    entries = kept_for_user(user, kind, lambda _day: _menu_entries(user))
     items = []
     for label, url, capability in entries:
         if capability == "party_member" and not _is_party_member(user):

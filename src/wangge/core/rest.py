@@ -138,7 +138,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
         now = time.monotonic()
         hit = table.get(key)
         if hit is None or hit[0] < now:
-            hit = (now + TOKEN_CACHE_SECONDS, self._read_user(key, user_model, alias))
+            hit = (now + TOKEN_CACHE_SECONDS, self._read_user(key, user_model, token_model, alias))
             if len(table) > 10_000:
                 table.clear()
             table[key] = hit
@@ -154,11 +154,10 @@ class TokenAuthentication(authentication.TokenAuthentication):
         token._state.fields_cache["user"] = user
         return (user, token)
 
-    def _read_user(self, key, user_model, alias) -> dict | None:
+    def _read_user(self, key, user_model, token_model, alias) -> dict | None:
         from django.db import connections
 
         connection = connections[alias]
-        token_model = self.get_model()
         q = connection.ops.quote_name
         columns = ", ".join(f"u.{q(f.column)}" for f in user_model._meta.concrete_fields)
         sql = (
