@@ -211,7 +211,7 @@ class AreaViewSet(ScopedModelViewSet):
 
     @extend_schema(
         summary="Boundary of an area as a GeoJSON Feature",
-        responses={200: GeoJSONFeatureSerializer, 404: ErrorSerializer},
+        responses={(200, "application/geo+json"): GeoJSONFeatureSerializer, 404: ErrorSerializer},
     )
     @action(detail=True, methods=["get"])
     def boundary(self, request, pk=None):
