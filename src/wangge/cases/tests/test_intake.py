@@ -55,11 +55,13 @@ def receive(world, clock):
 def test_a_receipt_is_written_and_becomes_a_case(world, receive):
     receipt = receive(idempotency_client="user:1", idempotency_key="k1")
     assert receipt.status == ReceiptStatus.PENDING and not receipt.replayed
+    assert receipt.payload["description"]  # the report, until its case holds it
     assert not Case.objects.exists()  # acknowledged, not yet routed
 
     assert services.intake_process() == 1
     receipt.refresh_from_db()
     assert receipt.status == ReceiptStatus.DONE and receipt.processed_at
+    assert receipt.payload == {}  # the case is the record now
     case = Case.objects.get()
     assert case.tracking_code == receipt.tracking_code
     assert case.reported_at == MONDAY_10  # the moment it was acknowledged
@@ -201,6 +203,7 @@ def test_a_receipt_that_cannot_be_taken_in_is_kept_failed_and_the_others_go_thro
     assert statuses == {good.pk: "done", bad.pk: "failed", also_good.pk: "done"}
     bad.refresh_from_db()
     assert bad.error and bad.attempts == 1
+    assert bad.payload == payload  # kept, to be put right and sent round again
     assert sorted(Case.objects.values_list("description", flat=True)) == ["也好", "好的"]
 
     # Put right, an administrator sends it round again.
