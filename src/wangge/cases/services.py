@@ -938,7 +938,7 @@ def intake_process(*, limit: int = INTAKE_BATCH, receipt_ids: list[int] | None =
         writes = _CaseWrites(_plan_cases(_intakes_of(receipts)))
         with transaction.atomic():
             # The receipt keeps no copy of the report once its case holds it (as a receipt
-            # made with its case): the new row version is a third of the size, in the table
+            # made with its case): the new row version is under half the size, in the table
             # and in the write-ahead log.
             claimed = IntakeReceipt.objects.filter(
                 pk__in=[r.pk for r in receipts], status=ReceiptStatus.PENDING

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 def _index_definitions(table: str) -> dict[str, str]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [table])
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [table]
+            )
         else:
             cursor.execute(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
@@ -22,10 +24,6 @@ def _index_definitions(table: str) -> dict[str, str]:
                 [table],
             )
         return dict(cursor.fetchall())
-
-
-def _plan(queryset) -> str:
-    return queryset.explain()
 
 
 @pytest.mark.parametrize(
@@ -54,8 +52,10 @@ def test_keys_a_new_case_lacks_are_indexed_only_where_set(name, column):
 def test_a_look_up_by_key_uses_the_partial_index(lookup, name):
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL enable_seqscan = off")  # an empty table: the plan, not the cost
-    assert name in _plan(Case.objects.filter(**lookup))
+            cursor.execute(
+                "SET LOCAL enable_seqscan = off"
+            )  # an empty table: the plan, not the cost
+    assert name in Case.objects.filter(**lookup).explain()
 
 
 def test_no_pattern_copies_of_the_unique_indexes():
