@@ -273,6 +273,8 @@ COUNTER_INDEX = {
     )
 }
 OPEN = {CaseState.REPORTED, CaseState.ACCEPTED, CaseState.IN_PROGRESS}
+# The last reports of the year that go to the grid of the demo login `worker`.
+LOGIN_RECENT = 6
 WORKING = {CaseState.ACCEPTED, CaseState.IN_PROGRESS}
 
 CASE_COLUMNS = [
@@ -427,6 +429,17 @@ class CaseGenerator:
                 )
             )
             weights.append(len(hh) + 8)
+        # The grid of the demo login `worker`: the last reports of the year are filed there,
+        # so that a newcomer who signs in as the grid worker finds work on the to-do list.
+        workers = getattr(ctx, "workers", {})
+        self.login_place = next(
+            (
+                i
+                for i, place in enumerate(self.places)
+                if [u.username for u in workers.get(place.grid_id, [])[:1]] == ["worker"]
+            ),
+            None,
+        )
         self.area_path = {g.pk: g.path for g in ctx.grids} | paths
         self.place_choice = WeightedChoice(list(zip(range(len(self.places)), weights, strict=True)))
         self.departments: dict = defaultdict(dict)
@@ -501,10 +514,14 @@ class CaseGenerator:
         return out
 
     # ------------------------------------------------------------------ one case
-    def case(self, case_id: int, number: str, t0: int, out_actions: list) -> tuple:
-        """One case and its timeline (appended to out_actions) as database rows."""
+    def case(
+        self, case_id: int, number: str, t0: int, out_actions: list, *, place: int | None = None
+    ) -> tuple:
+        """One case and its timeline (appended to out_actions) as database rows; `place`
+        (an index of self.places) puts it in that grid instead of a random one."""
         rng, cal, now, tz = self.rng, self.calendar, self.now, self.tz
-        place = self.places[self.place_choice(rng)]
+        chosen = self.place_choice(rng)  # drawn all the same: the same seed, the same stream
+        place = self.places[chosen if place is None else place]
         cat_id = self.category_by_month[self.day_of(t0).month](rng)
         category, limits, dept_key, titles, resolutions = self.categories[cat_id]
         urgency = category.default_urgency
@@ -879,10 +896,14 @@ class CaseGenerator:
         cases = TupleWriter(Case, CASE_COLUMNS, batch=CHUNK)
         actions = TupleWriter(CaseAction, ACTION_COLUMNS, batch=CHUNK * 8)
         pending: list = []
+        login_from = len(times) - LOGIN_RECENT if self.login_place is not None else len(times)
         for n, t0 in enumerate(times):
             year = self.day_of(t0).year
             counters[year] = counters.get(year, 0) + 1
-            cases.add(self.case(first_id + n, f"{year}{counters[year]:06d}", t0, pending))
+            place = self.login_place if n >= login_from else None
+            cases.add(
+                self.case(first_id + n, f"{year}{counters[year]:06d}", t0, pending, place=place)
+            )
             if len(pending) >= actions.batch:
                 cases.flush()  # the cases before the actions that point at them
                 for row in pending:

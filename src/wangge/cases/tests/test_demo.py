@@ -13,6 +13,7 @@ from django.utils import timezone
 from wangge import demo
 from wangge.accounts.models import Post
 from wangge.cases import deadlines, kpis, tasks
+from wangge.cases import demo as demo_cases
 from wangge.cases.choices import OPEN_STATES, CaseState, Satisfaction, Verb
 from wangge.cases.models import Case, CaseAction, CaseCounter, Open311Client
 
@@ -189,6 +190,17 @@ def test_demo_open311_key_posts_a_case(built, client):
     assert case.grid_id == grid.pk
     # Numbers go on after the demo's.
     assert int(case.number[4:]) == CaseCounter.objects.get(year=int(case.number[:4])).last
+
+
+def test_the_demo_worker_finds_work_on_the_to_do_list(built, client):
+    worker = Post.objects.get(user__username="worker", role="grid_worker")
+    latest = Case.objects.order_by("-reported_at", "-id")[: demo_cases.LOGIN_RECENT]
+    assert {c.grid_id for c in latest} == {worker.area_id}  # the year's last reports
+    mine = Case.objects.filter(handler=worker.user, state__in=OPEN_STATES)
+    assert mine.exists()
+    client.force_login(worker.user)
+    page = client.get("/cases/todo/").content.decode()
+    assert all(c.number in page for c in mine)
 
 
 def test_cases_option_and_zero(db):
