@@ -8,30 +8,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-# PostgreSQL's `varchar_pattern_ops` copies of the unique indexes (Django makes one for every
-# unique or indexed CharField there; their names are derived from the table and column, the
-# same on every database).
-_PATTERN_INDEXES = [
-    ("cases_case_number_980c9551_like", "cases_case", "number"),
-    ("cases_case_tracking_code_86c901a2_like", "cases_case", "tracking_code"),
-    ("cases_intakereceipt_tracking_code_857f677f_like", "cases_intakereceipt", "tracking_code"),
-]
-
-
-def _drop_pattern_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name, _table, _column in _PATTERN_INDEXES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
-
-
-def _make_pattern_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name, table, column in _PATTERN_INDEXES:
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column} varchar_pattern_ops)"
-        )
+from wangge.core.migration_ops import drop_pattern_indexes
 
 
 class Migration(migrations.Migration):
@@ -84,5 +61,13 @@ class Migration(migrations.Migration):
             model_name='case',
             index=models.Index(condition=models.Q(('merged_into__isnull', False)), fields=['merged_into'], name='case_merged_into_idx'),
         ),
-        migrations.RunPython(_drop_pattern_indexes, _make_pattern_indexes),
+        drop_pattern_indexes(
+            ("cases_case_number_980c9551_like", "cases_case", "number"),
+            ("cases_case_tracking_code_86c901a2_like", "cases_case", "tracking_code"),
+            (
+                "cases_intakereceipt_tracking_code_857f677f_like",
+                "cases_intakereceipt",
+                "tracking_code",
+            ),
+        ),
     ]
