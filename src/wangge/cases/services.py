@@ -87,11 +87,8 @@ DEMO_OPEN311_KEY = "demo-open311"
 def clean_text(value, *, field: str, max_length: int = MAX_TEXT, required: bool = False) -> str:
     """Strip HTML tags and surrounding space; refuse (never truncate) text that is too long.
     Templates escape on output as well: the stored text is plain."""
-    if not value:  # most of a report's optional texts
-        if required:
-            raise DomainError(_("This field is required."), field=field)
-        return ""
-    text = strip_tags(str(value)).replace("\x00", "").strip()
+    # (Most of a report's optional texts are empty: no tag stripping for them.)
+    text = strip_tags(str(value)).replace("\x00", "").strip() if value else ""
     if required and not text:
         raise DomainError(_("This field is required."), field=field)
     if len(text) > max_length:
