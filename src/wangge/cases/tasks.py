@@ -108,13 +108,50 @@ def _waiting_run(backend, run_after) -> bool:
     ).exists()
 
 
+# While a burst of reports goes on, a run that has taken in a partial batch looks at the
+# pending receipts this often rather than ending: it takes them in as soon as a whole batch
+# is waiting, or as soon as a look finds no new one (the burst is over), or when the oldest
+# has waited a window. The last reports of a burst are cases a moment after their answer
+# instead of after the next window's end and the worker's poll; a look is one query on the
+# index of the pending receipts.
+INTAKE_FOLLOW_SECONDS = float(os.environ.get("WANGGE_INTAKE_FOLLOW", "0.05"))
+
+
+def _pending_head(limit: int) -> tuple[int, int | None]:
+    """(how many receipts are pending, up to `limit`; the id of the newest of those)."""
+    from .choices import ReceiptStatus
+    from .models import IntakeReceipt
+
+    ids = list(
+        IntakeReceipt.objects.filter(status=ReceiptStatus.PENDING)
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+    return len(ids), (ids[-1] if ids else None)
+
+
+def _follow_burst(limit: int, stop_at: float) -> bool:
+    """After a partial batch: wait while reports keep arriving. True when a batch should be
+    taken in now (a whole one waits, none came since the last look, or the oldest waited a
+    window), False when none came at all (the burst is over: the run ends)."""
+    deadline = min(time.monotonic() + INTAKE_WINDOW_SECONDS, stop_at)
+    newest = None
+    while True:
+        time.sleep(INTAKE_FOLLOW_SECONDS)
+        count, top = _pending_head(limit)
+        if count == 0:
+            return False
+        if count >= limit or top == newest or time.monotonic() >= deadline:
+            return True
+        newest = top
+
+
 @task()
 def process_intake() -> int:
-    """Take pending intake receipts into the case loop (services.intake_process). Full
-    batches follow each other for a few seconds at most (then another run is asked for); a
-    partial batch ends the run: the receipts that arrive meanwhile wait for the run of their
-    own window, so that each batch holds a window's worth of reports rather than the two or
-    three that came in while the last one was written. Periodic as well (a safety net)."""
+    """Take pending intake receipts into the case loop (services.intake_process), in batches,
+    for a few seconds at most (then another run is asked for if some are left). A whole
+    batch is followed by the next at once; after a partial one the run follows the burst
+    (_follow_burst) and ends when no report came. Periodic as well (a safety net)."""
     from . import services
     from .choices import ReceiptStatus
     from .models import IntakeReceipt
@@ -124,7 +161,9 @@ def process_intake() -> int:
     while time.monotonic() < stop_at:
         n = services.intake_process(limit=services.INTAKE_BATCH)
         taken += n
-        if n < services.INTAKE_BATCH:
+        if n == 0:
+            return taken
+        if n < services.INTAKE_BATCH and not _follow_burst(services.INTAKE_BATCH, stop_at):
             return taken
     if IntakeReceipt.objects.filter(status=ReceiptStatus.PENDING).exists():
         process_intake.enqueue()

@@ -298,6 +298,74 @@ def test_the_task_takes_in_everything_pending(world, receive):
     assert tasks.process_intake.call() == 0
 
 
+def test_a_run_follows_a_burst_and_takes_its_last_reports_in_when_it_stops(
+    world, receive, monkeypatch
+):
+    """After a partial batch the run looks again while reports keep coming; when a look
+    finds no new one it takes in what came meanwhile at once, and when none came it ends."""
+    for i in range(3):
+        receive(description=f"第{i}件")
+    pending_at_each_wait = []
+
+    def sleep(_seconds):
+        pending_at_each_wait.append(IntakeReceipt.objects.filter(status="pending").count())
+        if len(pending_at_each_wait) == 1:  # the burst goes on while the first batch is written
+            for i in range(3, 5):
+                receive(description=f"第{i}件")
+
+    batches = []
+    take_in = services.intake_process
+
+    def intake_process(**kw):
+        n = take_in(**kw)
+        batches.append(n)
+        return n
+
+    monkeypatch.setattr(tasks.time, "sleep", sleep)
+    monkeypatch.setattr(services, "intake_process", intake_process)
+    assert tasks.process_intake.call() == 5
+    # 3; two more came during the first wait, none during the second: they are taken in;
+    # none came during the third: the run ended.
+    assert batches == [3, 2]
+    assert pending_at_each_wait == [0, 2, 0]
+    assert not IntakeReceipt.objects.filter(status="pending").exists()
+    assert Case.objects.count() == 5
+
+
+@pytest.mark.parametrize(
+    ("heads", "expected", "looks"),
+    [
+        ([(0, None)], False, 1),  # nothing came: the burst is over
+        ([(3, 10), (5, 12), (5, 12)], True, 3),  # no new one since the last look
+        ([(3, 10), (200, 300)], True, 2),  # a whole batch waits
+        ([(n, n) for n in range(1, 100)], True, 4),  # a trickle: after a window
+    ],
+)
+def test_following_a_burst_decides_by_what_each_look_finds(monkeypatch, heads, expected, looks):
+    clock = [0.0]
+    seen = iter(heads)
+    calls = []
+
+    def pending_head(limit):
+        calls.append(limit)
+        return next(seen)
+
+    monkeypatch.setattr(tasks, "INTAKE_WINDOW_SECONDS", 0.5)
+    monkeypatch.setattr(tasks, "INTAKE_FOLLOW_SECONDS", 0.125)  # (exact in binary)
+    monkeypatch.setattr(tasks.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(tasks.time, "sleep", lambda s: clock.__setitem__(0, clock[0] + s))
+    monkeypatch.setattr(tasks, "_pending_head", pending_head)
+    assert tasks._follow_burst(200, stop_at=100.0) is expected
+    assert len(calls) == looks
+
+
+def test_the_pending_head_counts_up_to_a_batch_and_names_the_newest(world, receive):
+    assert tasks._pending_head(2) == (0, None)
+    receipts = [receive(description=f"第{i}件") for i in range(3)]
+    assert tasks._pending_head(2) == (2, receipts[1].pk)
+    assert tasks._pending_head(10) == (3, receipts[2].pk)
+
+
 def test_a_receipt_commit_asks_for_the_worker(world, receive, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         receive()
