@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -126,12 +127,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's backend with a finer wait for the write lock (see wangge.core.sqlite3.base).
     DATABASES["default"]["ENGINE"] = "wangge.core.sqlite3"
     # WAL lets the web server and the task worker use the embedded database at the same time.
+    # synchronous=FULL: every commit is on disk before it returns, as PostgreSQL's is — an
+    # acknowledged report survives a power cut (with NORMAL, the commits since the last
+    # checkpoint may roll back after one; village offices lose power).
+    _synchronous = (os.environ.get("WANGGE_SQLITE_SYNCHRONOUS") or "FULL").upper()
+    if _synchronous not in ("FULL", "NORMAL", "EXTRA"):
+        raise ImproperlyConfigured("WANGGE_SQLITE_SYNCHRONOUS must be FULL, NORMAL or EXTRA.")
     DATABASES["default"]["OPTIONS"] = {
         # 64 MiB of page cache per connection (the default is 2 MiB): a county's indexes are
         # hundreds of MiB, and every new case touches a page of each.
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; "
-            "PRAGMA cache_size=-65536;"
+            f"PRAGMA journal_mode=WAL; PRAGMA synchronous={_synchronous}; "
+            "PRAGMA busy_timeout=10000; PRAGMA cache_size=-65536;"
         ),
         "transaction_mode": "IMMEDIATE",
     }

@@ -91,3 +91,31 @@ def test_the_busy_timeout_still_applies(tmp_path):
     # The connection is usable afterwards, with its busy timeout back in place.
     assert db.connection.execute("PRAGMA busy_timeout").fetchone()[0] == 100
     db.close()
+
+
+def test_the_embedded_database_commits_to_disk_before_answering():
+    """synchronous=FULL: a commit (an acknowledged report's receipt) is on disk when it
+    returns, and survives a power cut."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == 2  # FULL
+
+
+@pytest.mark.parametrize(("value", "pragma"), [("normal", "NORMAL"), ("", "FULL"), ("OFF", None)])
+def test_the_durability_setting_is_checked(value, pragma):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, WANGGE_SQLITE_SYNCHRONOUS=value, DATABASE_URL="sqlite:///:memory:")
+    env["DJANGO_SETTINGS_MODULE"] = "wangge.settings"
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default']['OPTIONS']['init_command'])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    if pragma:
+        assert f"PRAGMA synchronous={pragma};" in done.stdout
+    else:
+        assert done.returncode != 0
+        assert "WANGGE_SQLITE_SYNCHRONOUS must be FULL, NORMAL or EXTRA" in done.stderr
