@@ -110,8 +110,8 @@ def _waiting_run(backend, run_after) -> bool:
 
 # While a burst of reports goes on, a run that has taken in a partial batch looks at the
 # pending receipts this often rather than ending: it takes them in as soon as a whole batch
-# is waiting, or as soon as a look finds no new one (the burst is over), or when the oldest
-# has waited a window. The last reports of a burst are cases a moment after their answer
+# is waiting, or as soon as a look finds no new one (the burst is over), or a window after
+# the last batch (a steady trickle). The last reports of a burst are cases a moment after their answer
 # instead of after the next window's end and the worker's poll; a look is one query on the
 # index of the pending receipts.
 INTAKE_FOLLOW_SECONDS = float(os.environ.get("WANGGE_INTAKE_FOLLOW", "0.05"))
@@ -132,8 +132,8 @@ def _pending_head(limit: int) -> tuple[int, int | None]:
 
 def _follow_burst(limit: int, stop_at: float) -> bool:
     """After a partial batch: wait while reports keep arriving. True when a batch should be
-    taken in now (a whole one waits, none came since the last look, or the oldest waited a
-    window), False when none came at all (the burst is over: the run ends)."""
+    taken in now (a whole one waits, none came since the last look, or a window has passed),
+    False when none is pending (the burst is over: the run ends)."""
     deadline = min(time.monotonic() + INTAKE_WINDOW_SECONDS, stop_at)
     newest = None
     while True:
