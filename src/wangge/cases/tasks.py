@@ -111,9 +111,9 @@ def _waiting_run(backend, run_after) -> bool:
 # While a burst of reports goes on, a run that has taken in a partial batch looks at the
 # pending receipts this often rather than ending: it takes them in as soon as a whole batch
 # is waiting, or as soon as a look finds no new one (the burst is over), or a window after
-# the last batch (a steady trickle). The last reports of a burst are cases a moment after their answer
-# instead of after the next window's end and the worker's poll; a look is one query on the
-# index of the pending receipts.
+# the last batch (a steady trickle). The last reports of a burst are cases a moment after
+# their answer instead of after the next window's end and the worker's poll; a look is one
+# query on the index of the pending receipts.
 INTAKE_FOLLOW_SECONDS = float(os.environ.get("WANGGE_INTAKE_FOLLOW", "0.05"))
 
 

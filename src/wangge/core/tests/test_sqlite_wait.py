@@ -1,5 +1,6 @@
 """wangge.core.sqlite3: a transaction that finds the write lock taken waits for it in short
-steps, and gives up after the busy timeout like SQLite's own handler."""
+steps, and gives up after the busy timeout like SQLite's own handler; and the embedded
+database's durability setting (settings: PRAGMA synchronous)."""
 
 import sqlite3
 import threading
