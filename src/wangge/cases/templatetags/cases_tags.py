@@ -72,7 +72,11 @@ def case_rows(cases):
     link = _detail_link()
     out = []
     for c in cases:
-        side = overdue if c.warning == "red" else due_soon if c.warning == "yellow" else ""
+        # A deadline's badge while the case is open (as its due time): a case resolved after
+        # turning yellow or red is not due any more.
+        side = ""
+        if c.is_open:
+            side = overdue if c.warning == "red" else due_soon if c.warning == "yellow" else ""
         if c.urgency == "urgent":
             side = (
                 f'{side} <span class="badge danger">{urgency.get(c.urgency) or e(c.urgency)}</span>'

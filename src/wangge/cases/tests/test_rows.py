@@ -17,7 +17,9 @@ def test_rows_equal_the_template(world, report, language):
     cases = [report(), report(urgency="urgent"), report(point=IN_B2), report()]
     Case.objects.filter(pk=cases[0].pk).update(warning="red")
     Case.objects.filter(pk=cases[1].pk).update(warning="yellow", department=world.department)
-    Case.objects.filter(pk=cases[2].pk).update(handler=None, state="closed", title="<b>x</b>")
+    Case.objects.filter(pk=cases[2].pk).update(
+        handler=None, state="closed", title="<b>x</b>", warning="red"
+    )
     rows = list(
         Case.objects.select_related("category", "grid", "grid__parent", "handler", "department")
     )

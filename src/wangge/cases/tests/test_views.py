@@ -37,6 +37,30 @@ def test_todo_puts_overdue_and_urgent_first(world, report, login, clock):
     assert ids == [late.pk, urgent.pk, normal.pk]
 
 
+def test_a_deadline_badge_shows_while_the_case_is_open(world, report, login):
+    late, soon = report(), report()
+    Case.objects.filter(pk=late.pk).update(warning="red")  # as the deadline sweep leaves them
+    Case.objects.filter(pk=soon.pk).update(warning="yellow")
+    c = login(world.town_admin)
+
+    def badges(case):
+        """(overdue, due soon) on the case's row of the board and on its page, in English."""
+        board = c.get("/cases/", {"state": "all"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        row = board[board.index(f'href="/cases/{case.pk}/"') :].split("</li>")[0]
+        page = c.get(f"/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        head = page[page.index("<article") :].split("</p>")[0]
+        return [("overdue" in part, "due soon" in part) for part in (row, head)]
+
+    assert badges(late) == [(True, False), (True, False)]
+    assert badges(soon) == [(False, True), (False, True)]
+    for case in (late, soon):
+        services.case_accept(case=case, actor=world.worker_a1)
+        services.case_resolve(case=case, actor=world.worker_a1, resolution="已处理")
+    # Resolved after turning red or yellow: not due any more, on the board or on its page.
+    assert badges(late) == [(False, False), (False, False)]
+    assert badges(soon) == [(False, False), (False, False)]
+
+
 def test_board_scope_and_filters(world, report, login):
     a = report()
     b = report(point=IN_B2, category="flood")
