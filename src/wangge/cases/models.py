@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from wangge.core import generations
 
 from .choices import (
+    OPEN_STATES,
     AttachmentKind,
     CaseState,
     Level,
@@ -290,7 +291,7 @@ class Case(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.state in (CaseState.REPORTED, CaseState.ACCEPTED, CaseState.IN_PROGRESS)
+        return self.state in OPEN_STATES
 
 
 class CaseAction(models.Model):
