@@ -293,6 +293,16 @@ class Case(models.Model):
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
+    @property
+    def visited_since_resolved(self) -> bool:
+        """Whether the current resolution has had its return visit 回访 (one per resolution:
+        an unsatisfied visit reopens the case, and its next resolution is visited again)."""
+        return (
+            self.resolved_at is not None
+            and self.return_visited_at is not None
+            and self.return_visited_at >= self.resolved_at
+        )
+
 
 class CaseAction(models.Model):
     """One step of a case's timeline 处置记录: who did what, from which state and level to

@@ -1658,6 +1658,8 @@ def case_return_visit(*, case: Case, actor, satisfaction: str, note: str = "") -
     an unsatisfied answer reopens the case with a new time limit."""
     case = _lock(case)
     _require_state(case, [CaseState.RESOLVED], _("visited back"))
+    if case.visited_since_resolved:
+        raise TransitionNotAllowed(_("This resolution has already had its return visit."))
     if satisfaction not in Satisfaction.values:
         raise DomainError(_("Choose the reporter's satisfaction."), field="satisfaction")
     resolver = (

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Case as When_
-from django.db.models import IntegerField, Q, Value, When
+from django.db.models import F, IntegerField, Q, Value, When
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -140,7 +140,9 @@ def todo(request):
     visits = (
         ScopedCases(
             user=user,
-            queryset=rows.filter(state=CaseState.RESOLVED).exclude(handler=user),
+            queryset=rows.filter(state=CaseState.RESOLVED)
+            .exclude(handler=user)
+            .exclude(return_visited_at__gte=F("resolved_at")),  # visited: waits to be closed
             order=("resolved_at", "id"),
             rows=rows,
         )[:20]
@@ -225,6 +227,7 @@ def _actions_for(user, case) -> list[str]:
         out += ["merge", "reject"]
     if (
         s == CaseState.RESOLVED
+        and not case.visited_since_resolved
         and user.pk != case.handler_id
         and permissions.in_scope(user, case.area_path)
     ):

@@ -209,6 +209,36 @@ def test_return_visit_not_by_the_handler(world, report):
     )
 
 
+def test_one_return_visit_per_resolution(world, report, clock):
+    case = report()
+    services.case_accept(case=case, actor=world.worker_a1)
+    services.case_resolve(case=case, actor=world.worker_a1, resolution="done")
+    clock.advance(hours=2)
+    case = services.case_return_visit(case=case, actor=world.chief_a, satisfaction="unsatisfied")
+    assert case.state == CaseState.IN_PROGRESS  # reopened
+    clock.advance(hours=2)
+    services.case_resolve(case=case, actor=world.worker_a1, resolution="done again")
+    clock.advance(hours=2)
+    # The new resolution is visited again; a second visit of the same resolution is refused
+    # (it would count twice in the return-visit and satisfaction rates).
+    case = services.case_return_visit(case=case, actor=world.chief_a, satisfaction="basically")
+    assert case.state == CaseState.RESOLVED
+    for who, answer in ((world.chief_a, "satisfied"), (world.town_admin, "unsatisfied")):
+        refused(
+            TransitionNotAllowed,
+            services.case_return_visit,
+            case,
+            actor=who,
+            satisfaction=answer,
+        )
+    visits = case.actions.filter(verb=Verb.RETURN_VISIT)
+    assert list(visits.values_list("data__satisfaction", flat=True).order_by("id")) == [
+        "unsatisfied",
+        "basically",
+    ]
+    services.case_close(case=case, actor=world.chief_a)
+
+
 def test_escalation_ladder(world, report):
     case = report()
     services.case_accept(case=case, actor=world.worker_a1)

@@ -174,6 +174,29 @@ def test_detail_shows_actions_and_runs_them(world, report, login):
     assert c.post(f"/cases/{case.pk}/nonsense/", {}).status_code == 404
 
 
+def test_a_visited_case_leaves_the_visits_list_and_offers_no_second_visit(
+    world, report, login
+):
+    case = report()
+    services.case_accept(case=case, actor=world.worker_a1)
+    services.case_resolve(case=case, actor=world.worker_a1, resolution="已处理")
+    c = login(world.chief_a)
+
+    def offered():
+        todo = c.get("/cases/todo/").context["visits"]
+        forms = c.get(f"/cases/{case.pk}/").context["forms"]
+        return case.pk in [x.pk for x in todo], "return_visit" in [n for n, _l, _f in forms]
+
+    assert offered() == (True, True)
+    r = c.post(f"/cases/{case.pk}/return_visit/", {"return_visit-satisfaction": "satisfied"})
+    assert r.status_code == 302
+    assert offered() == (False, False)
+    r = c.post(f"/cases/{case.pk}/return_visit/", {"return_visit-satisfaction": "basically"})
+    assert r.status_code == 400
+    case.refresh_from_db()
+    assert case.satisfaction == "satisfied"
+
+
 def test_merge_by_number(world, report, login):
     a = report()
     b = report()
