@@ -97,6 +97,7 @@ def _service(category: Category) -> dict:
     }
 
 
+@csrf_exempt  # read-only: any other method gets Open311's 405, not Django's CSRF page
 def services_list(request, fmt: str):
     if request.method != "GET":
         return error(fmt, 405, _("Method not allowed."))
@@ -104,6 +105,7 @@ def services_list(request, fmt: str):
     return render(fmt, "services", "service", [_service(c) for c in categories])
 
 
+@csrf_exempt  # read-only: any other method gets Open311's 405, not Django's CSRF page
 def service_definition(request, code: str, fmt: str):
     if request.method != "GET":
         return error(fmt, 405, _("Method not allowed."))
@@ -249,6 +251,7 @@ def requests_view(request, fmt: str):
     return render(fmt, "service_requests", "request", [_request(c) for c in cases])
 
 
+@csrf_exempt  # read-only: any other method gets Open311's 405, not Django's CSRF page
 def request_detail(request, request_id: str, fmt: str):
     if request.method != "GET":
         return error(fmt, 405, _("Method not allowed."))
@@ -262,6 +265,7 @@ def request_detail(request, request_id: str, fmt: str):
     )
 
 
+@csrf_exempt  # read-only: any other method gets Open311's 405, not Django's CSRF page
 def token_detail(request, token: str, fmt: str):
     """Our requests get their id at once, so a token is the id itself."""
     if request.method != "GET":

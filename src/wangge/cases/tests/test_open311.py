@@ -272,3 +272,25 @@ def test_a_real_http_client_posts_then_reads_back(live_server, transactional_db)
     assert req["service_request_id"] == rid
     assert req["status"] == "open" and req["description"] == "河道里有垃圾"
     assert Case.objects.get().source == "open311"
+
+
+@pytest.mark.parametrize("method", ["put", "delete", "post", "patch"])
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_other_methods_get_open311s_405(key, world, method, fmt):
+    """A method an endpoint does not take is answered in Open311's error format (a client
+    without cookies, as real ones are: not Django's CSRF page)."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    case = Case.objects.get(tracking_code=post(client, **good(key)).json()[0]["service_request_id"])
+    paths = [f"services.{fmt}", f"services/environment.{fmt}", f"tokens/{case.tracking_code}.{fmt}"]
+    paths.append(f"requests/{case.tracking_code}.{fmt}")
+    if method != "post":
+        paths.append(f"requests.{fmt}")
+    for path in paths:
+        r = getattr(client, method)(f"{BASE}/{path}")
+        assert r.status_code == 405, path
+        if fmt == "json":
+            assert r.json()[0]["code"] == 405
+        else:
+            assert ET.fromstring(r.content).find("error/code").text == "405"
