@@ -26,7 +26,9 @@ def last_full_quarter(today: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def plain_aggregate(path: str, start: dt.date, end: dt.date, now) -> dict:
-    """The counters of the rollups, straight from the case table (one scan)."""
+    """The counters of the rollups, straight from the case table in one scan of the
+    subtree's cases: the cases reported in the period and what became of them, and the cases
+    overdue now."""
     from django.db.models import Count, F, Q
     from django.utils import timezone
 
@@ -37,21 +39,17 @@ def plain_aggregate(path: str, start: dt.date, end: dt.date, now) -> dict:
     lo = dt.datetime.combine(start, dt.time(), tzinfo=tz)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=tz)
 
-    def within(field):
-        return Q(**{f"{field}__gte": lo, f"{field}__lt": hi})
-
-    resolved = within("resolved_at")
-    visited = within("return_visited_at")
+    received = Q(reported_at__gte=lo, reported_at__lt=hi)
+    resolved = received & Q(resolved_at__isnull=False)
+    visited = received & Q(return_visited_at__isnull=False)
     counters = {
-        "received": Count("id", filter=within("reported_at")),
-        "responded": Count("id", filter=within("accepted_at")),
-        "responded_on_time": Count(
-            "id", filter=within("accepted_at") & Q(accepted_at__lte=F("respond_by"))
-        ),
+        "received": Count("id", filter=received),
+        "responded": Count("id", filter=received & Q(accepted_at__isnull=False)),
+        "responded_on_time": Count("id", filter=received & Q(accepted_at__lte=F("respond_by"))),
         "resolved": Count("id", filter=resolved),
         "resolved_on_time": Count("id", filter=resolved & Q(resolved_at__lte=F("resolve_by"))),
-        "closed": Count("id", filter=within("closed_at") & Q(state=CaseState.CLOSED)),
-        "rejected": Count("id", filter=within("closed_at") & Q(state=CaseState.REJECTED)),
+        "closed": Count("id", filter=received & Q(state=CaseState.CLOSED)),
+        "rejected": Count("id", filter=received & Q(state=CaseState.REJECTED)),
         "return_visits": Count("id", filter=visited),
         "overdue_now": Count("id", filter=Q(state__in=OPEN_STATES, resolve_by__lt=now)),
     }

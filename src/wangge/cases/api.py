@@ -733,7 +733,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=False, methods=["get"])
     def kpis(self, request):
         """KPIs over an area subtree (default: the user's first scope) for start..end
-        (default: the current month), with the ranking 打擂台 of the areas one level down
+        (default: the current month): the cases received in the period and what has become
+        of them so far (overdue: now), with the ranking 打擂台 of the areas one level down
         (score formula: wangge.cases.kpis.SCORE_WEIGHTS)."""
         q = KpiQuerySerializer(data=request.query_params)
         q.is_valid(raise_exception=True)

@@ -683,7 +683,7 @@ class CaseGenerator:
                     data=f', "handler": {_js(handler)}',
                     from_level=from_level,
                 )
-                self.bump(grid_id, at, "escalated")
+                self.bump(grid_id, t0, "escalated")
 
         i = 0
         while i < len(plan):
@@ -706,8 +706,8 @@ class CaseGenerator:
                     "已受理",
                     data=_ontime(on_time),
                 )
-                self.bump(grid_id, t, "responded", *(("responded_on_time",) if on_time else ()))
-                self.duration(grid_id, t, "respond", t - t0)
+                self.bump(grid_id, t0, "responded", *(("responded_on_time",) if on_time else ()))
+                self.duration(grid_id, t0, "respond", t - t0)
             elif what == "note" and state in WORKING:
                 state = CaseState.IN_PROGRESS
                 note = NOTES[rng.randrange(len(NOTES))]
@@ -732,7 +732,7 @@ class CaseGenerator:
                     data=data,
                     from_level=from_level,
                 )
-                self.bump(grid_id, t, "escalated")
+                self.bump(grid_id, t0, "escalated")
             elif what == "dispatch" and state in WORKING and department is None:
                 dept = self.departments.get(place.town_id, {}).get(dept_key or DEFAULT_DEPARTMENT)
                 if not dept or not self.staff.department_staff.get(dept[0]):
@@ -769,11 +769,10 @@ class CaseGenerator:
                     data=_ontime(on_time),
                 )
                 extra = ("resolved_on_time",) if on_time else ()
-                self.bump(grid_id, t, "resolved", f"settled_{cur_level}", *extra)
+                self.bump(grid_id, t0, "resolved", f"settled_{cur_level}", *extra)
                 t_visit = cal.add(t, 3600 * rng.uniform(1, 14), True) + rng.randrange(600)
                 plan.insert(i, (t_visit, "visit"))
             elif what == "visit" and state == CaseState.RESOLVED:
-                visited_resolution = resolved_at  # visits count on the resolution's day
                 who, who_role = self.visitor(place, {handler, resolver})
                 r = rng.random()
                 if r < 0.04 and satisfaction != Satisfaction.UNSATISFIED:  # reopened once at most
@@ -796,13 +795,13 @@ class CaseGenerator:
                 note = VISIT_NOTES[2] if reopened else VISIT_NOTES[rng.randrange(2)]
                 data = f', "satisfaction": "{sat}", "reopened": {_jb(reopened)}'
                 act(t, who, who_role, Verb.RETURN_VISIT, from_state, note, data=data)
-                self.bump(grid_id, visited_resolution, "return_visits", sat)
+                self.bump(grid_id, t0, "return_visits", sat)
             elif what == "close" and state == CaseState.RESOLVED:
                 who, who_role = self.manager(place, cur_level)
                 state, closed_at = CaseState.CLOSED, t
                 act(t, who, who_role, Verb.CLOSE, from_state)
-                self.bump(grid_id, t, "closed")
-                self.duration(grid_id, t, "close", t - t0)
+                self.bump(grid_id, t0, "closed")
+                self.duration(grid_id, t0, "close", t - t0)
                 if source in PUBLIC and rng.random() < 0.2:
                     plan.insert(i, (t + rng.uniform(1, 72) * 3600, "rate"))
             elif what == "rate" and state == CaseState.CLOSED:
@@ -817,7 +816,7 @@ class CaseGenerator:
                 state, closed_at = CaseState.REJECTED, t
                 note = REJECT_NOTES[rng.randrange(len(REJECT_NOTES))]
                 act(t, who, who_role, Verb.REJECT, from_state, note)
-                self.bump(grid_id, t, "rejected")
+                self.bump(grid_id, t0, "rejected")
         sweep(now - 1)
         out_actions.extend(actions)
 

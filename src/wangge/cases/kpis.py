@@ -1,11 +1,18 @@
 """KPIs of the case loop over any area subtree and period, from the daily rollups (a sum over
 few rows), and the recount of those rollups from the timeline, which is the truth.
 
+The figures of a period are those of the cases received in it: every step of a case (its
+response, resolution, return visit, closure, escalation) counts on the day the case was
+reported, in the grid that took the step. A period's rates thus say what became of its cases,
+they grow as those cases are handled, and clearing an earlier period's backlog raises that
+period's rates, not today's beyond 100%. (A case reopened by an unsatisfied return visit
+counts each of its resolutions and visits.)
+
 - response rate 响应率: accepted within the response limit / received
 - on-time resolution 按时办结率: resolved within the limit / resolved
 - resolution rate 解决率: resolved / received
 - satisfaction 满意率: (satisfied + basically satisfied) / return visits
-- return-visit rate 回访率: return visits / resolved (a visit counts on its resolution's day)
+- return-visit rate 回访率: return visits / resolved (one visit per resolution)
 - where settled (小事不出村，大事不出镇，矛盾不上交): resolutions at each level / resolved
 - median hours from report to response and to closure: from histogram rollups
 
@@ -366,14 +373,13 @@ def recount(start: dt.date | None = None, end: dt.date | None = None) -> dict:
         .only("case_id", "verb", "created_at", "data", "to_level")
         .order_by("case_id", "id")
     )
-    last_resolved: dict[int, dt.date] = {}
+    reported: dict[int, dt.date] = {}
     for a in actions.iterator():
-        day = timezone.localdate(a.created_at)
-        if a.verb == Verb.RESOLVE:
-            last_resolved[a.case_id] = day
-        elif a.verb == Verb.RETURN_VISIT:
-            # counted on the day of the resolution it follows up (see services)
-            day = last_resolved.get(a.case_id, day)
+        # Every step of a case counts on the day the case was reported (see services._bump).
+        if a.verb == Verb.REPORT:
+            day = reported[a.case_id] = timezone.localdate(a.created_at)
+        else:
+            day = reported.get(a.case_id) or timezone.localdate(a.created_at)
         if (start and day < start) or (end and day > end):
             continue
         row = out[(a.data.get("grid"), day)]
@@ -413,7 +419,7 @@ def stored(start: dt.date | None = None, end: dt.date | None = None) -> dict:
 
 def recount_durations() -> dict:
     """{(grid id, day, measure, bucket): n} recomputed from the timeline: hours from the
-    report action to the (first) accept and to the close action."""
+    report action to the (first) accept and to the close action, on the report's day."""
     out: dict = defaultdict(int)
     reported: dict[int, dt.datetime] = {}
     actions = (
@@ -434,7 +440,7 @@ def recount_durations() -> dict:
             else CaseDurationRollup.Measure.CLOSE
         )
         hours = (a.created_at - start).total_seconds() / 3600
-        day = timezone.localdate(a.created_at)
+        day = timezone.localdate(start)
         out[(a.data.get("grid"), day, measure, duration_bucket(hours))] += 1
     return dict(out)
 

@@ -302,9 +302,13 @@ def _act(
     return action
 
 
-def _bump(case: Case, at: dt.datetime, **counters: int) -> None:
-    """Add to the grid's rollup of the day (same transaction as the action it counts)."""
-    _bump_many([(case, at, counters)])
+def _bump(case: Case, **counters: int) -> None:
+    """Count a step of a case into the rollups (same transaction as the action it counts): in
+    the grid that takes the step, on the day the case was reported. Every figure of a case
+    belongs to the period it was received in, so that a period's rates compare the cases
+    received then with what became of them (resolved, on time, visited, satisfied) and never
+    exceed 100% when a backlog from an earlier period is cleared."""
+    _bump_many([(case, case.reported_at, counters)])
 
 
 def _bump_many(items: Iterable[tuple[Case, dt.datetime, dict]]) -> None:
@@ -417,12 +421,13 @@ def _add_counts_sql(model, fixed: dict, key_field: str, rows: dict) -> tuple[str
 
 
 def _bump_duration(case: Case, at: dt.datetime, measure: str) -> None:
-    """Count the hours since the report into the grid's duration histogram of the day (for
-    the median response and closure times; see kpis)."""
+    """Count the hours from the report to `at` into the grid's duration histogram (for the
+    median response and closure times; see kpis), on the day the case was reported (as
+    _bump)."""
     from .kpis import duration_bucket, monthly_paths
 
     hours = (at - case.reported_at).total_seconds() / 3600
-    day, bucket = timezone.localdate(at), duration_bucket(hours)
+    day, bucket = timezone.localdate(case.reported_at), duration_bucket(hours)
     one = Counter({"count": 1})
     _add_counts(
         CaseDurationRollup,
@@ -1249,7 +1254,7 @@ def case_accept(*, case: Case, actor, note: str = "") -> Case:
         data={"on_time": on_time},
         at=now,
     )
-    _bump(case, now, responded=1, responded_on_time=int(on_time))
+    _bump(case, responded=1, responded_on_time=int(on_time))
     _bump_duration(case, now, CaseDurationRollup.Measure.RESPOND)
     return case
 
@@ -1326,7 +1331,7 @@ def _escalate(case: Case, *, actor, reason: str, verb: str, now) -> None:
         at=now,
         data={"handler": getattr(chief, "pk", None)},
     )
-    _bump(case, now, escalated=1)
+    _bump(case, escalated=1)
     notify(case, NotificationVerb.ESCALATED, [chief], actor=actor)
 
 
@@ -1612,7 +1617,7 @@ def case_reject(*, case: Case, actor, reason: str) -> Case:
         is_public=True,
         at=now,
     )
-    _bump(case, now, rejected=1)
+    _bump(case, rejected=1)
     return case
 
 
@@ -1647,7 +1652,7 @@ def case_resolve(*, case: Case, actor, resolution: str, photos=None) -> Case:
         data={"on_time": on_time},
     )
     _save_photos(case, action, actor, photo_data)
-    _bump(case, now, resolved=1, resolved_on_time=int(on_time), **{f"settled_{case.level}": 1})
+    _bump(case, resolved=1, resolved_on_time=int(on_time), **{f"settled_{case.level}": 1})
     emit("case.resolved", case=case, actor=actor, at=now, on_time=on_time)
     return case
 
@@ -1679,9 +1684,6 @@ def case_return_visit(*, case: Case, actor, satisfaction: str, note: str = "") -
     note = clean_text(note, field="note")
     now = _now()
     from_state = case.state
-    # The visit is counted on the day of the resolution it follows up, so that the return-visit
-    # rate of a period (visits / resolutions) never exceeds 100% across a month boundary.
-    resolved_at = case.resolved_at or now
     case.satisfaction = satisfaction
     case.return_visited_at = now
     reopened = satisfaction == Satisfaction.UNSATISFIED
@@ -1704,7 +1706,7 @@ def case_return_visit(*, case: Case, actor, satisfaction: str, note: str = "") -
         at=now,
         data={"satisfaction": satisfaction, "reopened": reopened},
     )
-    _bump(case, resolved_at, return_visits=1, **{satisfaction: 1})
+    _bump(case, return_visits=1, **{satisfaction: 1})
     emit("case.return_visit", case=case, actor=actor, at=now, satisfaction=satisfaction)
     if reopened:
         notify(
@@ -1733,7 +1735,7 @@ def case_close(*, case: Case, actor, note: str = "") -> Case:
     _act(
         case, actor=actor, verb=Verb.CLOSE, from_state=from_state, note=note, is_public=True, at=now
     )
-    _bump(case, now, closed=1)
+    _bump(case, closed=1)
     _bump_duration(case, now, CaseDurationRollup.Measure.CLOSE)
     emit("case.closed", case=case, actor=actor, at=now)
     return case

@@ -177,3 +177,61 @@ def test_a_visit_after_the_month_ends_counts_with_its_resolution(world, report, 
     assert september.return_visit_rate == 1.0 and september.satisfaction_rate == 1.0
     assert (october.resolved, october.return_visits) == (0, 0)
     assert kpis.recount() == kpis.stored()
+
+
+def test_a_period_counts_what_became_of_the_cases_received_in_it(world, report, clock):
+    """A village clears September's backlog in October: the responses, resolutions, visits
+    and closures count with September's cases (September's rates rise to 100%), October's
+    one new case is October's only figure — no rate above 100% (解决率 366% before), and the
+    medians, the monthly rollups and the recount agree."""
+    tz = clock.now.tzinfo
+    clock.now = dt.datetime(2026, 9, 20, 10, 0, tzinfo=tz)
+    backlog = [report() for _ in range(3)]
+    clock.now = dt.datetime(2026, 10, 8, 9, 0, tzinfo=tz)
+    for case in backlog:
+        services.case_accept(case=case, actor=world.worker_a1)
+        services.case_resolve(case=case, actor=world.worker_a1, resolution="ok")
+        services.case_return_visit(case=case, actor=world.chief_a, satisfaction="satisfied")
+        services.case_close(case=case, actor=world.chief_a)
+    fresh = report()
+    services.case_accept(case=fresh, actor=world.worker_a1)
+    path = world.t.village_a.path
+
+    def month(m):
+        start = dt.date(2026, m, 1)
+        return kpis.kpis(area_path=path, start=start, end=kpis.period_bounds("month", start)[1])
+
+    september, october = month(9), month(10)
+    assert (september.received, september.responded, september.resolved) == (3, 3, 3)
+    assert (september.return_visits, september.closed) == (3, 3)
+    assert september.resolution_rate == 1.0 and september.return_visit_rate == 1.0
+    assert september.response_rate == 0.0  # accepted 18 days after the report: late
+    assert september.median_respond_hours is not None
+    assert (october.received, october.responded, october.resolved, october.closed) == (1, 1, 0, 0)
+    assert october.response_rate == 1.0 and october.resolution_rate == 0.0
+    assert october.return_visit_rate is None  # nothing of October's resolved yet
+    assert kpis.stored() == kpis.recount()
+    assert kpis.stored_durations() == kpis.recount_durations()
+    assert kpis.stored_monthly() == kpis.monthly_from_daily()
+
+
+def test_the_upgrade_rewrites_rollups_counted_on_the_day_of_each_step(world, report, clock):
+    """Migration 0011 rewrites the rollups of an installation that has cases (they were
+    counted on the day of each step before): afterwards they equal the recount."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("wangge.cases.migrations.0011_rollups_by_report_day")
+    case = report()
+    clock.advance(days=40)
+    services.case_accept(case=case, actor=world.worker_a1)
+    day = clock.now.date()
+    # As the old services left it: the response counted on its own day.
+    CaseDailyRollup.objects.filter(grid=case.grid).update(responded=0)
+    CaseDailyRollup.objects.create(grid=case.grid, area_path=case.grid.path, day=day, responded=1)
+    assert kpis.stored() != kpis.recount()
+    migration.rebuild(apps, None)
+    assert kpis.stored() == kpis.recount()
+    assert kpis.stored_monthly() == kpis.monthly_from_daily()
+    assert kpis.kpis(area_path=world.t.village_a.path, start=day, end=day).responded == 0

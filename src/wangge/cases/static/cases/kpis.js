@@ -14,7 +14,8 @@
       legend: { type: "scroll", bottom: 0 },
       grid: { left: 36, right: 12, top: 16, bottom: 64 },
       xAxis: { type: "category", data: data.names, axisLabel: { interval: 0, rotate: data.names.length > 6 ? 40 : 0 } },
-      yAxis: { type: "value", min: 0, max: 100 },
+      // 0–100, higher when a rate is (a reopened case counts each of its resolutions).
+      yAxis: { type: "value", min: 0, max: function (v) { return Math.max(100, Math.ceil(v.max)); } },
       series: series
     });
     charts.push(chart);
