@@ -174,9 +174,7 @@ def test_detail_shows_actions_and_runs_them(world, report, login):
     assert c.post(f"/cases/{case.pk}/nonsense/", {}).status_code == 404
 
 
-def test_a_visited_case_leaves_the_visits_list_and_offers_no_second_visit(
-    world, report, login
-):
+def test_a_visited_case_leaves_the_visits_list_and_offers_no_second_visit(world, report, login):
     case = report()
     services.case_accept(case=case, actor=world.worker_a1)
     services.case_resolve(case=case, actor=world.worker_a1, resolution="已处理")
