@@ -173,7 +173,10 @@ def board(request):
     areas = _scope_areas(request.user)
     form = BoardFilterForm(request.GET or None, areas=areas)
     params = request.GET.copy()
-    params.setdefault("state", "open")
+    if params.get("q", "").strip().isdigit() and not params.get("state"):
+        params["state"] = "all"  # a case number finds its case, closed or not
+    elif not params.get("state"):
+        params["state"] = "open"
     if params.get("state") == "all":
         params["state"] = ""
     # The filters go on the unscoped table; ScopedCases adds the scope part by part (see

@@ -139,7 +139,9 @@ def test_rating_once_after_resolution(client, world, report):
     assert r.status_code == 302
     case.refresh_from_db()
     assert case.public_satisfaction == "satisfied"
-    assert 'name="satisfaction"' not in client.get(board).content.decode()
+    html = client.get(board).content.decode()
+    assert 'name="satisfaction"' not in html
+    assert "您的评价：满意。谢谢！" in html  # one sentence, Chinese punctuation
     assert client.post(board, {"satisfaction": "unsatisfied"}).status_code == 409
     case.refresh_from_db()
     assert case.public_satisfaction == "satisfied"

@@ -195,6 +195,38 @@ def test_a_visited_case_leaves_the_visits_list_and_offers_no_second_visit(world,
     assert case.satisfaction == "satisfied"
 
 
+def test_the_timeline_names_a_public_reporter_once(world, report, login):
+    case = report()  # by a resident: no account behind the report
+    services.case_accept(case=case, actor=world.worker_a1)
+    page = login(world.worker_a1).get(f"/cases/{case.pk}/").content.decode()
+    metas = [part.split("</div>")[0] for part in page.split('<div class="row-meta">')[1:]]
+    reported, accepted = metas[0], metas[1]  # oldest first
+    assert reported.count("上报人") == 1, reported
+    assert str(world.worker_a1) in accepted
+
+
+def test_the_boards_state_filter_and_a_search_by_number(world, report, login):
+    """The state select's first option ("open", sent empty by the form) shows the open cases,
+    as the board does before any filter; "all states" shows every case; a case number finds
+    its case whatever its state (a title search keeps the state filter)."""
+    open_case, closed = report(), report(description="重复上报的路灯")
+    services.case_reject(case=closed, actor=world.chief_a, reason="重复")
+    c = login(world.town_admin)
+
+    def shown(**query):
+        ids = {x.pk for x in c.get("/cases/", query).context["page"].object_list}
+        return open_case.pk in ids, closed.pk in ids
+
+    assert shown() == (True, False)
+    assert shown(state="") == (True, False)
+    assert shown(state="all") == (True, True)
+    assert shown(q=closed.number) == (False, True)
+    assert shown(q=closed.number, state="") == (False, True)
+    assert shown(q=closed.number, state="open") == (False, False)  # chosen: kept
+    assert shown(q="重复上报") == (False, False)
+    assert shown(q="重复上报", state="all") == (False, True)
+
+
 def test_merge_by_number(world, report, login):
     a = report()
     b = report()
