@@ -702,8 +702,12 @@ class _Report:
         address = clean_text(self.address, field="address", max_length=200)
         reporter_name = clean_text(self.reporter_name, field="reporter_name", max_length=50)
         reporter_email = clean_text(self.reporter_email, field="email", max_length=254)
-        phone_required = source == Source.QR or (source == Source.OPEN311 and not reporter_email)
-        reporter_phone = clean_phone(self.reporter_phone, required=phone_required)
+        reporter_phone = clean_phone(self.reporter_phone, required=source == Source.QR)
+        if source == Source.OPEN311 and not (reporter_phone or reporter_email):
+            raise DomainError(
+                _("A phone number or an e-mail address is required to report a case."),
+                field="phone",
+            )
         cat = get_category(self.category)
         urgency = self.urgency or cat.default_urgency
         if urgency not in _URGENCIES:

@@ -294,3 +294,12 @@ def test_other_methods_get_open311s_405(key, world, method, fmt):
             assert r.json()[0]["code"] == 405
         else:
             assert ET.fromstring(r.content).find("error/code").text == "405"
+
+
+def test_a_report_without_phone_or_email_is_asked_for_either(client, key, world):
+    for contact in ({"phone": "", "email": ""}, {"phone": "  ", "email": " "}):
+        r = post(client, **good(key, **contact))
+        assert r.status_code == 400
+        assert "电话号码或电子邮箱" in r.json()[0]["description"]
+    assert post(client, **good(key, phone="", email="a@b.cn")).status_code == 201
+    assert post(client, **good(key, phone="13800138001", email="")).status_code == 201
