@@ -45,6 +45,16 @@ def kpi_report_xlsx(report: KpiReport) -> bytes:
     ws.title = str(_("KPIs"))[:31]
     ws.append([str(_("Area")), report.area.name])
     ws.append([str(_("Period")), f"{report.start:%Y-%m-%d} – {report.end:%Y-%m-%d}"])
+    ws.append(
+        [
+            str(_("Counted")),
+            str(
+                _(
+                    "the cases received in the period and what has become of them so far; overdue: now"
+                )
+            ),
+        ]
+    )
     ws.append([])
     _header(ws, [_("Figure"), _("Value")])
     for key, label, kind in KPI_COLUMNS:

@@ -120,6 +120,7 @@ def test_kpi_export_xlsx(world, report, clock, login):
     first, ranking = wb.worksheets
     values = {row[0]: row[1] for row in first.iter_rows(min_row=5, values_only=True)}
     assert 2 in values.values()  # received
+    assert first["A3"].value == "统计口径" and first["B3"].value.startswith("期内受理的事件")
     names = [row[1] for row in ranking.iter_rows(min_row=2, max_row=3, values_only=True)]
     assert names == ["程集村", "王庄村"]
 
