@@ -583,6 +583,7 @@ class CaseGenerator:
         accepted_at = resolved_at = closed_at = visited_at = rated_at = None
         satisfaction = public_satisfaction = settled = resolution = ""
         resolver = None
+        was_reopened = False
         actions = []
         last_t = t0
         to_db = self.to_db
@@ -757,6 +758,7 @@ class CaseGenerator:
                 act(t, handler, handler_role, Verb.REPORT_IN, from_state, "已报到", data=data)
             elif what == "resolve" and state in WORKING and not (department and not dept_reported):
                 state, resolved_at, settled, resolver = CaseState.RESOLVED, t, cur_level, handler
+                satisfaction, visited_at = "", None  # the new resolution waits for its visit
                 resolution = resolutions[rng.randrange(len(resolutions))]
                 on_time = t <= resolve_by
                 act(
@@ -775,7 +777,7 @@ class CaseGenerator:
             elif what == "visit" and state == CaseState.RESOLVED:
                 who, who_role = self.visitor(place, {handler, resolver})
                 r = rng.random()
-                if r < 0.04 and satisfaction != Satisfaction.UNSATISFIED:  # reopened once at most
+                if r < 0.04 and not was_reopened:  # reopened once at most
                     sat = Satisfaction.UNSATISFIED
                 elif r < 0.16:
                     sat = Satisfaction.BASICALLY
@@ -783,6 +785,7 @@ class CaseGenerator:
                     sat = Satisfaction.SATISFIED
                 satisfaction, visited_at = sat, t
                 reopened = sat == Satisfaction.UNSATISFIED
+                was_reopened = was_reopened or reopened
                 if reopened:  # a new time limit from now (deadlines.resolve_deadlines)
                     state, resolved_at, settled, warning = CaseState.IN_PROGRESS, None, "", "normal"
                     resolve_by = cal.add(t, resolve_s, working)

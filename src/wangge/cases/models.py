@@ -296,7 +296,8 @@ class Case(models.Model):
     @property
     def visited_since_resolved(self) -> bool:
         """Whether the current resolution has had its return visit 回访 (one per resolution:
-        an unsatisfied visit reopens the case, and its next resolution is visited again)."""
+        an unsatisfied visit reopens the case, and its next resolution, which clears the
+        visit's fields, is visited again)."""
         return (
             self.resolved_at is not None
             and self.return_visited_at is not None

@@ -1643,6 +1643,9 @@ def case_resolve(*, case: Case, actor, resolution: str, photos=None) -> Case:
     case.resolved_at = now
     case.resolution = resolution
     case.settled_level = case.level
+    # A resolution after an unsatisfied visit waits for its own visit (the earlier one stays
+    # on the timeline): the close needs a satisfied visit of this resolution.
+    case.satisfaction, case.return_visited_at = "", None
     case.save()
     on_time = case.resolve_by is None or now <= case.resolve_by
     action = _act(

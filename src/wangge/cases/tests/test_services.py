@@ -239,6 +239,25 @@ def test_one_return_visit_per_resolution(world, report, clock):
     services.case_close(case=case, actor=world.chief_a)
 
 
+@pytest.mark.parametrize("skew", [dt.timedelta(0), dt.timedelta(seconds=-1)])
+def test_a_resolution_after_a_reopening_is_visited_and_closed(world, report, clock, skew):
+    """The unsatisfied visit and the next resolution at the same instant (a frozen clock) or
+    with the resolving server a second behind: the new resolution still gets its visit and
+    the case closes (it compared the times and was left resolved for good)."""
+    case = report()
+    services.case_accept(case=case, actor=world.worker_a1)
+    services.case_resolve(case=case, actor=world.worker_a1, resolution="done")
+    case = services.case_return_visit(case=case, actor=world.chief_a, satisfaction="unsatisfied")
+    clock.advance(seconds=skew.total_seconds())
+    case = services.case_resolve(case=case, actor=world.worker_a1, resolution="done again")
+    assert (case.satisfaction, case.return_visited_at) == ("", None)
+    assert not case.visited_since_resolved
+    refused(TransitionNotAllowed, services.case_close, case, actor=world.chief_a)
+    case = services.case_return_visit(case=case, actor=world.chief_a, satisfaction="satisfied")
+    assert case.visited_since_resolved
+    assert services.case_close(case=case, actor=world.chief_a).state == CaseState.CLOSED
+
+
 def test_escalation_ladder(world, report):
     case = report()
     services.case_accept(case=case, actor=world.worker_a1)
