@@ -5,6 +5,7 @@ writes through services."""
 from __future__ import annotations
 
 import mimetypes
+import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -167,13 +168,18 @@ def _posts(user):
     return active_posts(user)
 
 
+# A case number (year and sequence, ten ASCII digits): searched for, it finds the case in any
+# state.
+CASE_NUMBER = re.compile(r"[0-9]{10}")
+
+
 @login_required
 def board(request):
     """The dispatch board 调度台: every case in scope with filters."""
     areas = _scope_areas(request.user)
     form = BoardFilterForm(request.GET or None, areas=areas)
     params = request.GET.copy()
-    if params.get("q", "").strip().isdigit() and not params.get("state"):
+    if CASE_NUMBER.fullmatch(params.get("q", "").strip()) and not params.get("state"):
         params["state"] = "all"  # a case number finds its case, closed or not
     elif not params.get("state"):
         params["state"] = "open"

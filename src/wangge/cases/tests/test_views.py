@@ -225,6 +225,11 @@ def test_the_boards_state_filter_and_a_search_by_number(world, report, login):
     assert shown(q=closed.number, state="open") == (False, False)  # chosen: kept
     assert shown(q="重复上报") == (False, False)
     assert shown(q="重复上报", state="all") == (False, True)
+    # Digits that are no case number (a title's "110", full-width digits) keep the default.
+    Case.objects.filter(pk=closed.pk).update(title="拨打110报警")
+    assert shown(q="110") == (False, False)
+    assert shown(q="110", state="all") == (False, True)
+    assert shown(q="".join(chr(ord(d) + 0xFEE0) for d in closed.number)) == (False, False)
 
 
 def test_merge_by_number(world, report, login):
