@@ -3,7 +3,8 @@ few rows), and the recount of those rollups from the timeline, which is the trut
 
 The figures of a period are those of the cases received in it: every step of a case (its
 response, resolution, return visit, closure, escalation) counts on the day the case was
-reported, in the grid that took the step. A period's rates thus say what became of its cases,
+reported, in the case's grid (a transfer to another grid takes the case's figures along). A
+period's rates thus say what became of its cases,
 they grow as those cases are handled, and clearing an earlier period's backlog raises that
 period's rates, not today's beyond 100%. (A case reopened by an unsatisfied return visit
 counts each of its resolutions and visits.)
@@ -354,54 +355,99 @@ def kpis_by_prefix(
     return out
 
 
+_COUNTED_VERBS = [
+    Verb.REPORT,
+    Verb.ACCEPT,
+    Verb.RESOLVE,
+    Verb.CLOSE,
+    Verb.REJECT,
+    Verb.RETURN_VISIT,
+    Verb.ESCALATE,
+    Verb.AUTO_ESCALATE,
+]
+
+
+def _count(row: dict, a: CaseAction) -> None:
+    """Add what one counted step of the timeline counts to `row`."""
+    if a.verb == Verb.REPORT:
+        row["received"] += 1
+    elif a.verb == Verb.ACCEPT:
+        row["responded"] += 1
+        row["responded_on_time"] += int(bool(a.data.get("on_time")))
+    elif a.verb == Verb.RESOLVE:
+        row["resolved"] += 1
+        row["resolved_on_time"] += int(bool(a.data.get("on_time")))
+        row[f"settled_{a.to_level}"] += 1
+    elif a.verb == Verb.CLOSE:
+        row["closed"] += 1
+    elif a.verb == Verb.REJECT:
+        row["rejected"] += 1
+    elif a.verb == Verb.RETURN_VISIT:
+        row["return_visits"] += 1
+        row[a.data["satisfaction"]] += 1
+    else:
+        row["escalated"] += 1
+
+
+def _case_timelines(actions):
+    """(case id, its actions) from actions ordered by case."""
+    case_id, steps = None, []
+    for a in actions.iterator():
+        if a.case_id != case_id:
+            if steps:
+                yield case_id, steps
+            case_id, steps = a.case_id, []
+        steps.append(a)
+    if steps:
+        yield case_id, steps
+
+
 def recount(start: dt.date | None = None, end: dt.date | None = None) -> dict:
-    """{(grid id, day): {counter: n}} recomputed from the timeline (CaseAction)."""
+    """{(grid id, day): {counter: n}} recomputed from the timeline (CaseAction): every step of
+    a case on the day it was reported (see services._bump), in the case's grid — the grid of
+    its last step: a transfer to another grid takes the case's figures with it."""
     out: dict = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
     actions = (
-        CaseAction.objects.filter(
-            verb__in=[
-                Verb.REPORT,
-                Verb.ACCEPT,
-                Verb.RESOLVE,
-                Verb.CLOSE,
-                Verb.REJECT,
-                Verb.RETURN_VISIT,
-                Verb.ESCALATE,
-                Verb.AUTO_ESCALATE,
-            ]
-        )
+        CaseAction.objects.filter(verb__in=[*_COUNTED_VERBS, Verb.TRANSFER])
         .only("case_id", "verb", "created_at", "data", "to_level")
         .order_by("case_id", "id")
     )
-    reported: dict[int, dt.date] = {}
-    for a in actions.iterator():
-        # Every step of a case counts on the day the case was reported (see services._bump).
-        if a.verb == Verb.REPORT:
-            day = reported[a.case_id] = timezone.localdate(a.created_at)
-        else:
-            day = reported.get(a.case_id) or timezone.localdate(a.created_at)
-        if (start and day < start) or (end and day > end):
-            continue
-        row = out[(a.data.get("grid"), day)]
-        if a.verb == Verb.REPORT:
-            row["received"] += 1
-        elif a.verb == Verb.ACCEPT:
-            row["responded"] += 1
-            row["responded_on_time"] += int(bool(a.data.get("on_time")))
-        elif a.verb == Verb.RESOLVE:
-            row["resolved"] += 1
-            row["resolved_on_time"] += int(bool(a.data.get("on_time")))
-            row[f"settled_{a.to_level}"] += 1
-        elif a.verb == Verb.CLOSE:
-            row["closed"] += 1
-        elif a.verb == Verb.REJECT:
-            row["rejected"] += 1
-        elif a.verb == Verb.RETURN_VISIT:
-            row["return_visits"] += 1
-            row[a.data["satisfaction"]] += 1
-        else:
-            row["escalated"] += 1
+    for _case_id, steps in _case_timelines(actions):
+        grid = steps[-1].data.get("grid")
+        reported = next((a for a in steps if a.verb == Verb.REPORT), None)
+        for a in steps:
+            if a.verb == Verb.TRANSFER:
+                continue
+            day = timezone.localdate((reported or a).created_at)
+            if (start and day < start) or (end and day > end):
+                continue
+            _count(out[(grid, day)], a)
     return dict(out)
+
+
+def case_counts(case_id: int) -> tuple[dict, dict]:
+    """What one case has counted into the rollups so far, as recount and recount_durations
+    count it: ({counter: n}, {(measure, bucket): n}) — moved with the case when it is
+    transferred to another grid (services.case_transfer)."""
+    counts = dict.fromkeys(COUNTERS, 0)
+    durations: dict = defaultdict(int)
+    reported = None
+    for a in CaseAction.objects.filter(case_id=case_id, verb__in=_COUNTED_VERBS).order_by("id"):
+        _count(counts, a)
+        if a.verb == Verb.REPORT:
+            reported = a.created_at
+        elif a.verb in (Verb.ACCEPT, Verb.CLOSE) and reported is not None:
+            hours = (a.created_at - reported).total_seconds() / 3600
+            durations[(_measure(a.verb), duration_bucket(hours))] += 1
+    return {k: v for k, v in counts.items() if v}, dict(durations)
+
+
+def _measure(verb: str) -> str:
+    return (
+        CaseDurationRollup.Measure.RESPOND
+        if verb == Verb.ACCEPT
+        else CaseDurationRollup.Measure.CLOSE
+    )
 
 
 def stored(start: dt.date | None = None, end: dt.date | None = None) -> dict:
@@ -419,29 +465,26 @@ def stored(start: dt.date | None = None, end: dt.date | None = None) -> dict:
 
 def recount_durations() -> dict:
     """{(grid id, day, measure, bucket): n} recomputed from the timeline: hours from the
-    report action to the (first) accept and to the close action, on the report's day."""
+    report action to each accept and to the close action, on the report's day, in the case's
+    grid (the grid of its last step, as recount)."""
     out: dict = defaultdict(int)
-    reported: dict[int, dt.datetime] = {}
     actions = (
-        CaseAction.objects.filter(verb__in=[Verb.REPORT, Verb.ACCEPT, Verb.CLOSE])
-        .only("case_id", "verb", "created_at", "data")
-        .order_by("created_at", "id")
-    )
-    for a in actions.iterator():
-        if a.verb == Verb.REPORT:
-            reported[a.case_id] = a.created_at
-            continue
-        start = reported.get(a.case_id)
-        if start is None:
-            continue
-        measure = (
-            CaseDurationRollup.Measure.RESPOND
-            if a.verb == Verb.ACCEPT
-            else CaseDurationRollup.Measure.CLOSE
+        CaseAction.objects.filter(
+            verb__in=[Verb.REPORT, Verb.ACCEPT, Verb.CLOSE, Verb.RESOLVE, Verb.TRANSFER]
         )
-        hours = (a.created_at - start).total_seconds() / 3600
-        day = timezone.localdate(start)
-        out[(a.data.get("grid"), day, measure, duration_bucket(hours))] += 1
+        .only("case_id", "verb", "created_at", "data")
+        .order_by("case_id", "id")
+    )
+    for _case_id, steps in _case_timelines(actions):
+        grid = steps[-1].data.get("grid")
+        reported = next((a.created_at for a in steps if a.verb == Verb.REPORT), None)
+        if reported is None:
+            continue
+        day = timezone.localdate(reported)
+        for a in steps:
+            if a.verb in (Verb.ACCEPT, Verb.CLOSE):
+                hours = (a.created_at - reported).total_seconds() / 3600
+                out[(grid, day, _measure(a.verb), duration_bucket(hours))] += 1
     return dict(out)
 
 

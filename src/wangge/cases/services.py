@@ -304,7 +304,8 @@ def _act(
 
 def _bump(case: Case, **counters: int) -> None:
     """Count a step of a case into the rollups (same transaction as the action it counts): in
-    the grid that takes the step, on the day the case was reported. Every figure of a case
+    the case's grid (a transfer moves what it counted: _move_counts), on the day the case was
+    reported. Every figure of a case
     belongs to the period it was received in, so that a period's rates compare the cases
     received then with what became of them (resolved, on time, visited, satisfied) and never
     exceed 100% when a backlog from an earlier period is cleared."""
@@ -443,6 +444,38 @@ def _bump_duration(case: Case, at: dt.datetime, measure: str) -> None:
         {path: one for path in monthly_paths(case.grid.path)},
         lambda path: {"depth": len(path) // 4},
     )
+
+
+def _move_counts(case: Case, old_grid: Area) -> None:
+    """A case transferred to another grid takes what it has counted so far (its report, its
+    response, …, on its report day) from the old grid's rollups to the new grid's: a case's
+    figures are its grid's, so that no grid shows more resolutions than cases received."""
+    from types import SimpleNamespace
+
+    from .kpis import case_counts, monthly_paths
+
+    counts, durations = case_counts(case.pk)
+    old = SimpleNamespace(grid_id=old_grid.pk, grid=old_grid)
+    at = case.reported_at
+    _bump_many([(old, at, {k: -n for k, n in counts.items()}), (case, at, counts)])
+    day = timezone.localdate(at)
+    for (measure, bucket), n in durations.items():
+        for grid, sign in ((old_grid, -1), (case.grid, 1)):
+            one = Counter({"count": sign * n})
+            _add_counts(
+                CaseDurationRollup,
+                {"day": day, "measure": measure, "bucket": bucket},
+                "grid_id",
+                {grid.pk: one},
+                lambda _grid_id, grid=grid: {"area_path": grid.path},
+            )
+            _add_counts(
+                CaseMonthlyDurationRollup,
+                {"month": day.replace(day=1), "measure": measure, "bucket": bucket},
+                "area_path",
+                {path: one for path in monthly_paths(grid.path)},
+                lambda path: {"depth": len(path) // 4},
+            )
 
 
 def _can_return_from_update() -> bool:
@@ -1531,6 +1564,7 @@ def case_transfer(
         raise DomainError(_("Choose the new handler or the new grid."), field="handler")
     from_state = case.state
     data = {"old_handler": case.handler_id, "old_grid": case.grid_id}
+    old_grid = case.grid
     if grid is not None:
         if grid.level != AreaLevel.GRID:
             raise DomainError(_("Choose a grid."), field="grid")
@@ -1553,6 +1587,8 @@ def case_transfer(
             raise TransitionNotAllowed(_("The case is already with this handler."))
     case.handler = handler
     case.save()
+    if case.grid_id != old_grid.pk:
+        _move_counts(case, old_grid)
     data.update({"new_handler": getattr(handler, "pk", None), "grid": case.grid_id})
     _act(case, actor=actor, verb=Verb.TRANSFER, from_state=from_state, note=reason, data=data)
     notify(case, NotificationVerb.TRANSFERRED, [case.handler_id], actor=actor)

@@ -45,7 +45,9 @@ def test_rollups_equal_a_recount_from_the_timeline_on_random_data(world, report,
         clock.advance(hours=rng.choice([1, 3, 7, 20]))
         if cases and rng.random() < 0.7:
             case = Case.objects.get(pk=rng.choice(cases).pk)
-            step = rng.choice(["accept", "resolve", "visit", "close", "escalate", "reject", "note"])
+            step = rng.choice(
+                ["accept", "resolve", "visit", "close", "escalate", "reject", "note", "transfer"]
+            )
             actor = rng.choice(users)
             try:
                 if step == "accept":
@@ -64,6 +66,11 @@ def test_rollups_equal_a_recount_from_the_timeline_on_random_data(world, report,
                     services.case_escalate(case=case, actor=actor, reason="x")
                 elif step == "reject":
                     services.case_reject(case=case, actor=actor, reason="x")
+                elif step == "transfer":
+                    grids = [world.t.grid_a1, world.t.grid_a2, world.t.grid_b1]
+                    services.case_transfer(
+                        case=case, actor=actor, grid=rng.choice(grids), reason="x"
+                    )
                 else:
                     services.case_add_note(case=case, actor=actor, note="n")
             except DomainError:
@@ -235,3 +242,32 @@ def test_the_upgrade_rewrites_rollups_counted_on_the_day_of_each_step(world, rep
     assert kpis.stored() == kpis.recount()
     assert kpis.stored_monthly() == kpis.monthly_from_daily()
     assert kpis.kpis(area_path=world.t.village_a.path, start=day, end=day).responded == 0
+
+
+def test_a_case_transferred_to_another_village_takes_its_figures_along(world, report, clock):
+    """Reported in village A, accepted there, transferred to village B and resolved there:
+    all of its figures are B's (received, responded, resolved, the response time), A keeps
+    none — no village shows more resolutions than cases received (B showed 200%)."""
+    moved = report()  # in grid A1
+    services.case_accept(case=moved, actor=world.worker_a1)
+    clock.advance(hours=1)
+    moved = services.case_transfer(
+        case=moved, actor=world.town_admin, grid=world.t.grid_b1, reason="位置报错"
+    )
+    services.case_resolve(case=moved, actor=moved.handler, resolution="ok")
+    own = report(point=IN_B2)
+    services.case_accept(case=own, actor=own.handler)
+    services.case_resolve(case=own, actor=own.handler, resolution="ok")
+    day = clock.now.date()
+
+    def village(v):
+        return kpis.kpis(area_path=v.path, start=day, end=day, now=clock.now)
+
+    a, b = village(world.t.village_a), village(world.t.village_b)
+    assert (a.received, a.responded, a.resolved, a.median_respond_hours) == (0, 0, 0, None)
+    assert (b.received, b.responded, b.resolved) == (2, 2, 2)  # with the accept made in A
+    assert b.resolution_rate == 1.0 and b.response_rate == 1.0
+    assert b.median_respond_hours is not None
+    assert kpis.stored() == kpis.recount()
+    assert kpis.stored_durations() == kpis.recount_durations()
+    assert kpis.stored_monthly() == kpis.monthly_from_daily()
