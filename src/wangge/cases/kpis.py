@@ -4,10 +4,9 @@ few rows), and the recount of those rollups from the timeline, which is the trut
 The figures of a period are those of the cases received in it: every step of a case (its
 response, resolution, return visit, closure, escalation) counts on the day the case was
 reported, in the case's grid (a transfer to another grid takes the case's figures along). A
-period's rates thus say what became of its cases,
-they grow as those cases are handled, and clearing an earlier period's backlog raises that
-period's rates, not today's beyond 100%. (A case reopened by an unsatisfied return visit
-counts each of its resolutions and visits.)
+period's rates thus say what became of its cases, they grow as those cases are handled, and
+clearing an earlier period's backlog raises that period's rates, not today's beyond 100%. (A
+case reopened by an unsatisfied return visit counts each of its resolutions and visits.)
 
 - response rate 响应率: accepted within the response limit / received
 - on-time resolution 按时办结率: resolved within the limit / resolved
@@ -29,8 +28,10 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import attrgetter
 
 from django.db import transaction
 from django.db.models import Count, Q, Sum
@@ -390,16 +391,18 @@ def _count(row: dict, a: CaseAction) -> None:
 
 
 def _case_timelines(actions):
-    """(case id, its actions) from actions ordered by case."""
-    case_id, steps = None, []
-    for a in actions.iterator():
-        if a.case_id != case_id:
-            if steps:
-                yield case_id, steps
-            case_id, steps = a.case_id, []
-        steps.append(a)
-    if steps:
-        yield case_id, steps
+    """(case id, its actions) from a query of actions ordered by case."""
+    for case_id, steps in groupby(actions.iterator(), key=attrgetter("case_id")):
+        yield case_id, list(steps)
+
+
+def _durations(steps, reported: dt.datetime):
+    """(measure, bucket) of each response and closure among a case's steps: the hours from
+    its report."""
+    for a in steps:
+        if a.verb in (Verb.ACCEPT, Verb.CLOSE):
+            hours = (a.created_at - reported).total_seconds() / 3600
+            yield _measure(a.verb), duration_bucket(hours)
 
 
 def recount(start: dt.date | None = None, end: dt.date | None = None) -> dict:
@@ -429,16 +432,12 @@ def case_counts(case_id: int) -> tuple[dict, dict]:
     """What one case has counted into the rollups so far, as recount and recount_durations
     count it: ({counter: n}, {(measure, bucket): n}) — moved with the case when it is
     transferred to another grid (services.case_transfer)."""
+    steps = list(CaseAction.objects.filter(case_id=case_id, verb__in=_COUNTED_VERBS).order_by("id"))
     counts = dict.fromkeys(COUNTERS, 0)
-    durations: dict = defaultdict(int)
-    reported = None
-    for a in CaseAction.objects.filter(case_id=case_id, verb__in=_COUNTED_VERBS).order_by("id"):
+    for a in steps:
         _count(counts, a)
-        if a.verb == Verb.REPORT:
-            reported = a.created_at
-        elif a.verb in (Verb.ACCEPT, Verb.CLOSE) and reported is not None:
-            hours = (a.created_at - reported).total_seconds() / 3600
-            durations[(_measure(a.verb), duration_bucket(hours))] += 1
+    reported = next((a.created_at for a in steps if a.verb == Verb.REPORT), None)
+    durations = Counter(_durations(steps, reported)) if reported is not None else {}
     return {k: v for k, v in counts.items() if v}, dict(durations)
 
 
@@ -469,9 +468,7 @@ def recount_durations() -> dict:
     grid (the grid of its last step, as recount)."""
     out: dict = defaultdict(int)
     actions = (
-        CaseAction.objects.filter(
-            verb__in=[Verb.REPORT, Verb.ACCEPT, Verb.CLOSE, Verb.RESOLVE, Verb.TRANSFER]
-        )
+        CaseAction.objects.filter(verb__in=[Verb.REPORT, Verb.ACCEPT, Verb.CLOSE, Verb.TRANSFER])
         .only("case_id", "verb", "created_at", "data")
         .order_by("case_id", "id")
     )
@@ -481,10 +478,8 @@ def recount_durations() -> dict:
         if reported is None:
             continue
         day = timezone.localdate(reported)
-        for a in steps:
-            if a.verb in (Verb.ACCEPT, Verb.CLOSE):
-                hours = (a.created_at - reported).total_seconds() / 3600
-                out[(grid, day, _measure(a.verb), duration_bucket(hours))] += 1
+        for measure, bucket in _durations(steps, reported):
+            out[(grid, day, measure, bucket)] += 1
     return dict(out)
 
 

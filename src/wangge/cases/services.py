@@ -305,10 +305,10 @@ def _act(
 def _bump(case: Case, **counters: int) -> None:
     """Count a step of a case into the rollups (same transaction as the action it counts): in
     the case's grid (a transfer moves what it counted: _move_counts), on the day the case was
-    reported. Every figure of a case
-    belongs to the period it was received in, so that a period's rates compare the cases
-    received then with what became of them (resolved, on time, visited, satisfied) and never
-    exceed 100% when a backlog from an earlier period is cleared."""
+    reported. Every figure of a case belongs to the period it was received in, so that a
+    period's rates compare the cases received then with what became of them (resolved, on
+    time, visited, satisfied) and never exceed 100% when a backlog from an earlier period is
+    cleared."""
     _bump_many([(case, case.reported_at, counters)])
 
 
@@ -425,23 +425,31 @@ def _bump_duration(case: Case, at: dt.datetime, measure: str) -> None:
     """Count the hours from the report to `at` into the grid's duration histogram (for the
     median response and closure times; see kpis), on the day the case was reported (as
     _bump)."""
-    from .kpis import duration_bucket, monthly_paths
+    from .kpis import duration_bucket
 
     hours = (at - case.reported_at).total_seconds() / 3600
-    day, bucket = timezone.localdate(case.reported_at), duration_bucket(hours)
-    one = Counter({"count": 1})
+    _add_duration(case.grid, case.reported_at, measure, duration_bucket(hours), 1)
+
+
+def _add_duration(grid: Area, reported_at: dt.datetime, measure: str, bucket: int, n: int):
+    """Add n to a bucket of the grid's duration histogram of the report day, and of the
+    monthly histograms of the grid and every area above it."""
+    from .kpis import monthly_paths
+
+    day = timezone.localdate(reported_at)
+    one = Counter({"count": n})
     _add_counts(
         CaseDurationRollup,
         {"day": day, "measure": measure, "bucket": bucket},
         "grid_id",
-        {case.grid_id: one},
-        lambda _grid_id: {"area_path": case.grid.path},
+        {grid.pk: one},
+        lambda _grid_id: {"area_path": grid.path},
     )
     _add_counts(
         CaseMonthlyDurationRollup,
         {"month": day.replace(day=1), "measure": measure, "bucket": bucket},
         "area_path",
-        {path: one for path in monthly_paths(case.grid.path)},
+        {path: one for path in monthly_paths(grid.path)},
         lambda path: {"depth": len(path) // 4},
     )
 
@@ -452,30 +460,15 @@ def _move_counts(case: Case, old_grid: Area) -> None:
     figures are its grid's, so that no grid shows more resolutions than cases received."""
     from types import SimpleNamespace
 
-    from .kpis import case_counts, monthly_paths
+    from .kpis import case_counts
 
     counts, durations = case_counts(case.pk)
     old = SimpleNamespace(grid_id=old_grid.pk, grid=old_grid)
     at = case.reported_at
     _bump_many([(old, at, {k: -n for k, n in counts.items()}), (case, at, counts)])
-    day = timezone.localdate(at)
     for (measure, bucket), n in durations.items():
-        for grid, sign in ((old_grid, -1), (case.grid, 1)):
-            one = Counter({"count": sign * n})
-            _add_counts(
-                CaseDurationRollup,
-                {"day": day, "measure": measure, "bucket": bucket},
-                "grid_id",
-                {grid.pk: one},
-                lambda _grid_id, grid=grid: {"area_path": grid.path},
-            )
-            _add_counts(
-                CaseMonthlyDurationRollup,
-                {"month": day.replace(day=1), "measure": measure, "bucket": bucket},
-                "area_path",
-                {path: one for path in monthly_paths(grid.path)},
-                lambda path: {"depth": len(path) // 4},
-            )
+        _add_duration(old_grid, at, measure, bucket, -n)
+        _add_duration(case.grid, at, measure, bucket, n)
 
 
 def _can_return_from_update() -> bool:
