@@ -924,6 +924,12 @@ def _replay(client: str, key: str, body_hash: str) -> IntakeReceipt | None:
             code="idempotency_conflict",
             field="idempotency_key",
         )
+    # The first request may still be flushing its commit (the embedded database flushes after
+    # releasing its lock, wangge.core.sqlite3): its retry is answered once the receipt is on
+    # disk.
+    flush_commits = getattr(connection, "flush_commits", None)
+    if flush_commits is not None:
+        flush_commits()
     existing.replayed = True
     return existing
 

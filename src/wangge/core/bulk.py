@@ -448,7 +448,7 @@ class _SQLiteStatementTransaction:
         if exc_type is None:
             try:
                 with connection.wrap_database_errors:
-                    connection.connection.commit()
+                    connection._commit()
                 return False
             except BaseException:
                 self._rollback()
@@ -462,6 +462,6 @@ class _SQLiteStatementTransaction:
         connection = self.connection
         try:
             with connection.wrap_database_errors:
-                connection.connection.rollback()
+                connection._rollback()
         except Error:
             connection.close()

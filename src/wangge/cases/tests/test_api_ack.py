@@ -250,3 +250,21 @@ def test_outside_a_transaction_a_retry_and_a_reused_key(territory, _fast_passwor
     other = post(phone, body(description="另一件事"), key="alone")
     assert other.status_code == 400 and other.json()["code"] == "idempotency_conflict"
     assert IntakeReceipt.objects.count() == 1 and not Case.objects.exists()
+
+
+def test_a_retry_is_answered_once_the_first_requests_commit_is_on_disk(world, monkeypatch):
+    """The embedded database flushes a commit after releasing its write lock
+    (wangge.core.sqlite3): a retry arriving during that flush finds the receipt already, and
+    must not acknowledge it before it is on disk — the database is asked to flush first.
+    A new report does not ask (its own commit flushes)."""
+    from django.db import connection
+
+    flushes = []
+    monkeypatch.setattr(connection, "flush_commits", lambda: flushes.append(1), raising=False)
+    client = token_client(world.worker_a1)
+    first = post(client, body(), key="retry-1")
+    assert first.status_code == 202 and flushes == []
+    again = post(client, body(), key="retry-1")
+    assert again.status_code == 202 and flushes == [1]
+    assert again.json()["tracking_code"] == first.json()["tracking_code"]
+    assert IntakeReceipt.objects.count() == 1

@@ -1,24 +1,84 @@
-"""Django's SQLite backend, with a finer wait for the write lock.
+"""Django's SQLite backend, with a finer wait for the write lock, and commits that are flushed
+to disk after the lock is released.
 
-SQLite lets one connection write at a time. A connection that finds the lock taken calls its
-busy handler, which sleeps 1, 2, 5, 10, 15, 20, 25 … ms between tries: a web worker that
-arrives while the task worker writes a batch of new cases for 30 ms wakes up at 33 ms, and with
-several processes writing (web workers, the task worker) most of their time goes to sleeping
-past the moment the lock was free. Here, a transaction begins by trying to take the lock
-itself, sleeping 0.1 ms at first and never more than 2 ms between tries, until the busy
+The wait. SQLite lets one connection write at a time. A connection that finds the lock taken
+calls its busy handler, which sleeps 1, 2, 5, 10, 15, 20, 25 … ms between tries: a web worker
+that arrives while the task worker writes a batch of new cases for 30 ms wakes up at 33 ms,
+and with several processes writing (web workers, the task worker) most of their time goes to
+sleeping past the moment the lock was free. Here, a transaction begins by trying to take the
+lock itself, sleeping 0.1 ms at first and never more than 2 ms between tries, until the busy
 timeout (PRAGMA busy_timeout, the same limit as before) has passed. Single statements outside
 a transaction keep SQLite's own handler.
+
+The flush. With synchronous=FULL (settings) SQLite writes a transaction's pages to the
+write-ahead log and flushes the log to disk before it releases the write lock: every other
+writer (the other web worker, the task worker) waits for the disk as well — a fraction of a
+millisecond for every acknowledged report, twice that under load. Here a transaction runs
+with synchronous=NORMAL (its commit writes the log without the flush and releases the lock)
+and the commit flushes the log itself (fdatasync) before it returns: the caller hears of its
+commit only once it is on disk, as with FULL, and the next writer does not wait for that
+flush. (Meanwhile another connection may already read the new rows; whatever it writes after
+them lies later in the same log, so it cannot reach the disk without them; a request that
+answers with a row written by another, such as a retried report's receipt, calls
+flush_commits() first.) The log is
+flushed under NORMAL before each checkpoint and when it starts over, as under FULL. Single
+statements outside a transaction, and databases set to NORMAL or EXTRA, keep SQLite's own
+behaviour.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 
+from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
 FIRST_DELAY = 0.0001
 MAX_DELAY = 0.002
+
+
+def _log_of(conn) -> str | None:
+    """The write-ahead log file of a connection whose commits are to be flushed by this backend
+    (synchronous=FULL, WAL, a database file), else None."""
+    if conn.execute("PRAGMA synchronous").fetchone()[0] != 2:  # FULL
+        return None
+    if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        return None
+    path = next((row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"), "")
+    return f"{path}-wal" if path else None
+
+
+# The logs whose directory entry was flushed by this process, by (device, inode): a log that
+# SQLite created a moment ago exists on disk only once its directory is flushed too (SQLite
+# does it at the log's first flush under FULL).
+_known_logs: set[tuple[int, int]] = set()
+
+
+def flush(log: str) -> None:
+    """Put what was written to the log `log` on disk (its database file when there is no log,
+    as after a change of journal mode)."""
+    try:
+        fd = os.open(log, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        fd = os.open(log.removesuffix("-wal"), os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        os.fdatasync(fd)
+        st = os.fstat(fd)
+        if (st.st_dev, st.st_ino) not in _known_logs:
+            folder = os.open(os.path.dirname(log) or ".", os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
+            _known_logs.add((st.st_dev, st.st_ino))
+    except OSError as exc:
+        # The transaction is committed but perhaps not on disk: the caller must not be told
+        # it is done.
+        raise OperationalError(f"The commit could not be written to disk: {exc}") from exc
+    finally:
+        os.close(fd)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -26,9 +86,23 @@ class DatabaseWrapper(base.DatabaseWrapper):
         conn = super().get_new_connection(conn_params)
         row = conn.execute("PRAGMA busy_timeout").fetchone()
         self._busy_timeout_ms = int(row[0]) if row else 0
+        self._log = _log_of(conn)
+        self._flush_on_commit = False
         return conn
 
     def _start_transaction_under_autocommit(self):
+        log = getattr(self, "_log", None)
+        if log:
+            # Before BEGIN: the setting cannot change inside a transaction.
+            self.connection.execute("PRAGMA synchronous = NORMAL")
+            self._flush_on_commit = True
+        try:
+            self._begin()
+        except BaseException:
+            self._end_deferred_flush()
+            raise
+
+    def _begin(self):
         begin = f"BEGIN {self.transaction_mode}" if self.transaction_mode else "BEGIN"
         timeout_ms = getattr(self, "_busy_timeout_ms", 0)
         if self.transaction_mode not in ("IMMEDIATE", "EXCLUSIVE") or not timeout_ms:
@@ -49,3 +123,36 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 delay = min(delay * 2, MAX_DELAY)
         finally:
             conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
+
+    def _end_deferred_flush(self) -> bool:
+        """Back to FULL for what follows (single statements); whether the transaction that
+        ended was one to flush."""
+        if not getattr(self, "_flush_on_commit", False):
+            return False
+        self._flush_on_commit = False
+        if self.connection is not None:
+            with self.wrap_database_errors:
+                self.connection.execute("PRAGMA synchronous = FULL")
+        return True
+
+    def flush_commits(self) -> None:
+        """Put on disk what other connections committed and may not have flushed yet."""
+        if getattr(self, "_log", None):
+            flush(self._log)
+
+    def _commit(self):
+        if not getattr(self, "_flush_on_commit", False) or self.connection is None:
+            return super()._commit()
+        super()._commit()  # (one that fails leaves the transaction to the caller's rollback)
+        self._end_deferred_flush()
+        flush(self._log)
+
+    def _rollback(self):
+        try:
+            return super()._rollback()
+        finally:
+            self._end_deferred_flush()
+
+    def _close(self):
+        self._flush_on_commit = False
+        return super()._close()

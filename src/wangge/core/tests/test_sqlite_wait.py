@@ -1,7 +1,9 @@
 """wangge.core.sqlite3: a transaction that finds the write lock taken waits for it in short
-steps, and gives up after the busy timeout like SQLite's own handler; and the embedded
+steps, and gives up after the busy timeout like SQLite's own handler; a transaction's commit
+is on disk when it returns, flushed after the write lock is released; and the embedded
 database's durability setting (settings: PRAGMA synchronous)."""
 
+import os
 import sqlite3
 import threading
 import time
@@ -17,12 +19,13 @@ pytestmark = [
 ]
 
 
-def _wrapper(path, timeout_ms: int) -> DatabaseWrapper:
+def _wrapper(path, timeout_ms: int, synchronous: str = "FULL") -> DatabaseWrapper:
     settings = dict(connection.settings_dict)
     settings.update(
         NAME=str(path),
         OPTIONS={
-            "init_command": f"PRAGMA journal_mode=WAL; PRAGMA busy_timeout={timeout_ms};",
+            "init_command": f"PRAGMA journal_mode=WAL; PRAGMA busy_timeout={timeout_ms}; "
+            f"PRAGMA synchronous={synchronous};",
             "transaction_mode": "IMMEDIATE",
         },
         TEST={},
@@ -120,3 +123,122 @@ def test_the_durability_setting_is_checked(value, pragma):
     else:
         assert done.returncode != 0
         assert "WANGGE_SQLITE_SYNCHRONOUS must be FULL, NORMAL or EXTRA" in done.stderr
+
+
+def _watch_flushes(monkeypatch, during=None) -> list[str]:
+    """The files the backend flushes (their paths), calling `during()` in each flush before
+    the real one."""
+    from wangge.core.sqlite3 import base
+
+    flushed = []
+    real = os.fdatasync
+
+    def fdatasync(fd):
+        flushed.append(os.readlink(f"/proc/self/fd/{fd}"))
+        if during is not None:
+            during()
+        real(fd)
+
+    monkeypatch.setattr(base.os, "fdatasync", fdatasync)
+    return flushed
+
+
+def test_a_commit_is_on_disk_when_it_returns_and_the_lock_is_free_during_the_flush(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "d.sqlite3"
+    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()
+    db = _wrapper(path, 5000)
+    db.ensure_connection()
+    seen = []
+
+    def another_writer():
+        # Another process's connection, while the commit is being flushed: the write lock
+        # is free (a zero busy timeout: no waiting), and the new row is there.
+        other = sqlite3.connect(path, isolation_level=None, timeout=0)
+        other.execute("BEGIN IMMEDIATE")
+        seen.append(other.execute("SELECT count(*) FROM t").fetchone()[0])
+        other.execute("ROLLBACK")
+        other.close()
+
+    flushed = _watch_flushes(monkeypatch, during=another_writer)
+    db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    db.cursor().execute("INSERT INTO t VALUES (1)")
+    assert db.connection.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL inside
+    db.commit()
+    db.set_autocommit(True)
+    assert flushed == [f"{path}-wal"] and seen == [1]
+    # Back to FULL for single statements, which SQLite flushes itself (under its lock).
+    assert db.connection.execute("PRAGMA synchronous").fetchone()[0] == 2
+    db.cursor().execute("INSERT INTO t VALUES (2)")
+    assert flushed == [f"{path}-wal"]
+    # A transaction rolled back flushes nothing and leaves FULL behind as well.
+    db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    db.cursor().execute("INSERT INTO t VALUES (3)")
+    db.rollback()
+    db.set_autocommit(True)
+    assert flushed == [f"{path}-wal"]
+    assert db.connection.execute("PRAGMA synchronous").fetchone()[0] == 2
+    assert db.connection.execute("SELECT count(*) FROM t").fetchone()[0] == 2
+    db.close()
+
+
+def test_the_acknowledgements_statement_transaction_is_flushed(tmp_path, monkeypatch):
+    """core.bulk.one_statement_transaction, the transaction of an acknowledged report."""
+    from wangge.core.bulk import _SQLiteStatementTransaction
+
+    path = tmp_path / "a.sqlite3"
+    sqlite3.connect(path).execute("CREATE TABLE t (x UNIQUE)").connection.close()
+    db = _wrapper(path, 5000)
+    db.ensure_connection()
+    flushed = _watch_flushes(monkeypatch)
+    with _SQLiteStatementTransaction(db):
+        db.cursor().execute("INSERT INTO t VALUES (1)")
+    assert flushed == [f"{path}-wal"]
+    from django.db import IntegrityError
+
+    with pytest.raises(IntegrityError), _SQLiteStatementTransaction(db):
+        db.cursor().execute("INSERT INTO t VALUES (1)")
+    assert flushed == [f"{path}-wal"]
+    assert db.connection.execute("PRAGMA synchronous").fetchone()[0] == 2
+    assert not db.connection.in_transaction
+    db.close()
+
+
+def test_a_commit_that_cannot_reach_the_disk_is_not_reported_done(tmp_path, monkeypatch):
+    from django.db.utils import OperationalError
+
+    from wangge.core.sqlite3 import base
+
+    path = tmp_path / "e.sqlite3"
+    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()
+    db = _wrapper(path, 5000)
+    db.ensure_connection()
+
+    def failing(fd):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(base.os, "fdatasync", failing)
+    db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    db.cursor().execute("INSERT INTO t VALUES (1)")
+    with pytest.raises(OperationalError, match="could not be written to disk"):
+        db.commit()
+    assert db.connection.execute("PRAGMA synchronous").fetchone()[0] == 2
+    db.close()
+
+
+@pytest.mark.parametrize("synchronous", ["NORMAL", "EXTRA"])
+def test_other_settings_keep_sqlites_own_flushing(tmp_path, monkeypatch, synchronous):
+    path = tmp_path / "n.sqlite3"
+    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()
+    db = _wrapper(path, 5000, synchronous)
+    db.ensure_connection()
+    flushed = _watch_flushes(monkeypatch)
+    db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    db.cursor().execute("INSERT INTO t VALUES (1)")
+    db.commit()
+    db.set_autocommit(True)
+    assert flushed == []
+    expected = {"NORMAL": 1, "EXTRA": 3}[synchronous]
+    assert db.connection.execute("PRAGMA synchronous").fetchone()[0] == expected
+    db.close()
