@@ -114,7 +114,7 @@ def _waiting_run(backend, run_after) -> bool:
 # the last batch (a steady trickle). The last reports of a burst are cases a moment after
 # their answer instead of after the next window's end and the worker's poll; a look is one
 # query on the index of the pending receipts.
-INTAKE_FOLLOW_SECONDS = float(os.environ.get("WANGGE_INTAKE_FOLLOW", "0.05"))
+INTAKE_FOLLOW_SECONDS = float(os.environ.get("WANGGE_INTAKE_FOLLOW", "0.02"))
 
 
 def _pending_head(limit: int) -> tuple[int, int | None]:
