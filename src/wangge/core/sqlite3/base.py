@@ -57,28 +57,26 @@ _known_logs: set[tuple[int, int]] = set()
 
 
 def flush(log: str) -> None:
-    """Put what was written to the log `log` on disk (its database file when there is no log,
-    as after a change of journal mode)."""
+    """Put what was written to the log `log` on disk. (Never opens the database file itself:
+    closing a descriptor of it would drop this process's locks on it.)"""
     try:
         fd = os.open(log, os.O_RDONLY | os.O_CLOEXEC)
-    except FileNotFoundError:
-        fd = os.open(log.removesuffix("-wal"), os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        os.fdatasync(fd)
-        st = os.fstat(fd)
-        if (st.st_dev, st.st_ino) not in _known_logs:
-            folder = os.open(os.path.dirname(log) or ".", os.O_RDONLY | os.O_CLOEXEC)
-            try:
-                os.fsync(folder)
-            finally:
-                os.close(folder)
-            _known_logs.add((st.st_dev, st.st_ino))
+        try:
+            os.fdatasync(fd)
+            st = os.fstat(fd)
+            if (st.st_dev, st.st_ino) not in _known_logs:
+                folder = os.open(os.path.dirname(log) or ".", os.O_RDONLY | os.O_CLOEXEC)
+                try:
+                    os.fsync(folder)
+                finally:
+                    os.close(folder)
+                _known_logs.add((st.st_dev, st.st_ino))
+        finally:
+            os.close(fd)
     except OSError as exc:
         # The transaction is committed but perhaps not on disk: the caller must not be told
         # it is done.
         raise OperationalError(f"The commit could not be written to disk: {exc}") from exc
-    finally:
-        os.close(fd)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -94,13 +92,21 @@ class DatabaseWrapper(base.DatabaseWrapper):
         log = getattr(self, "_log", None)
         if log:
             # Before BEGIN: the setting cannot change inside a transaction.
-            self.connection.execute("PRAGMA synchronous = NORMAL")
+            with self.wrap_database_errors:
+                self.connection.execute("PRAGMA synchronous = NORMAL")
             self._flush_on_commit = True
+            self._changes_at_begin = self.connection.total_changes
         try:
             self._begin()
         except BaseException:
             self._end_deferred_flush()
             raise
+
+    def schema_editor(self, *args, **kwargs):
+        # A schema change is not counted in total_changes: the transaction it runs in is
+        # flushed whatever it counted.
+        self._schema_changed = True
+        return super().schema_editor(*args, **kwargs)
 
     def _begin(self):
         begin = f"BEGIN {self.transaction_mode}" if self.transaction_mode else "BEGIN"
@@ -124,16 +130,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
         finally:
             conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
 
-    def _end_deferred_flush(self) -> bool:
-        """Back to FULL for what follows (single statements); whether the transaction that
-        ended was one to flush."""
+    def _end_deferred_flush(self) -> None:
+        """Back to FULL for what follows (single statements), once a transaction ended."""
         if not getattr(self, "_flush_on_commit", False):
-            return False
-        self._flush_on_commit = False
+            return
         if self.connection is not None:
             with self.wrap_database_errors:
                 self.connection.execute("PRAGMA synchronous = FULL")
-        return True
+        self._flush_on_commit = False
 
     def flush_commits(self) -> None:
         """Put on disk what other connections committed and may not have flushed yet."""
@@ -145,7 +149,23 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return super()._commit()
         super()._commit()  # (one that fails leaves the transaction to the caller's rollback)
         self._end_deferred_flush()
-        flush(self._log)
+        # A transaction that changed nothing wrote nothing to the log (the task worker's
+        # look for work, say): nothing to flush.
+        wrote = self.connection.total_changes != self._changes_at_begin
+        if wrote or getattr(self, "_schema_changed", False):
+            self._schema_changed = False
+            flush(self._log)
+
+    def _set_autocommit(self, autocommit):
+        # The driver commits an open transaction when autocommit is turned on (an atomic
+        # block interrupted in its commit ends so): that commit is flushed as well.
+        pending = autocommit and getattr(self, "_flush_on_commit", False)
+        committing = pending and self.connection.in_transaction
+        super()._set_autocommit(autocommit)
+        if pending:
+            self._end_deferred_flush()
+            if committing:
+                flush(self._log)
 
     def _rollback(self):
         try:
@@ -154,5 +174,5 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._end_deferred_flush()
 
     def _close(self):
-        self._flush_on_commit = False
+        self._flush_on_commit = False  # (a transaction still open is rolled back)
         return super()._close()

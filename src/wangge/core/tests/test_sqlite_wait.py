@@ -180,6 +180,27 @@ def test_a_commit_is_on_disk_when_it_returns_and_the_lock_is_free_during_the_flu
     assert flushed == [f"{path}-wal"]
     assert db.connection.execute("PRAGMA synchronous").fetchone()[0] == 2
     assert db.connection.execute("SELECT count(*) FROM t").fetchone()[0] == 2
+    # A transaction that only read wrote nothing to the log: no flush.
+    db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    db.cursor().execute("SELECT count(*) FROM t")
+    db.commit()
+    db.set_autocommit(True)
+    assert flushed == [f"{path}-wal"]
+    # A schema change (not counted among a transaction's changed rows) is flushed.
+    with db.schema_editor(atomic=False) as editor:
+        db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+        editor.execute("CREATE TABLE u (y)")
+        db.commit()
+        db.set_autocommit(True)
+    assert flushed == [f"{path}-wal"] * 2
+    # Autocommit turned on with the transaction open (an atomic block interrupted in its
+    # commit): the driver commits it, and that commit is flushed too.
+    db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    db.cursor().execute("INSERT INTO t VALUES (4)")
+    db.set_autocommit(True)
+    assert flushed == [f"{path}-wal"] * 3
+    assert not db.connection.in_transaction
+    assert db.connection.execute("PRAGMA synchronous").fetchone()[0] == 2
     db.close()
 
 
