@@ -15,15 +15,15 @@ write-ahead log and flushes the log to disk before it releases the write lock: e
 writer (the other web worker, the task worker) waits for the disk as well — a fraction of a
 millisecond for every acknowledged report, twice that under load. Here a transaction runs
 with synchronous=NORMAL (its commit writes the log without the flush and releases the lock)
-and the commit flushes the log itself (fdatasync) before it returns: the caller hears of its
-commit only once it is on disk, as with FULL, and the next writer does not wait for that
-flush. (Meanwhile another connection may already read the new rows; whatever it writes after
-them lies later in the same log, so it cannot reach the disk without them; a request that
-answers with a row written by another, such as a retried report's receipt, calls
-flush_commits() first.) The log is
-flushed under NORMAL before each checkpoint and when it starts over, as under FULL. Single
-statements outside a transaction, and databases set to NORMAL or EXTRA, keep SQLite's own
-behaviour.
+and the commit flushes the log itself (fdatasync) before it returns — if the transaction
+changed rows or the schema; the first flush of a connection flushes the log's directory entry
+as well. The caller hears of its commit only once it is on disk, as with FULL, and the next
+writer does not wait for that flush. Meanwhile another connection may already read the new
+rows; whatever it writes after them lies later in the same log, so it cannot reach the disk
+without them, and a request that answers with a row written by another (a retried report's
+receipt) calls flush_commits() first. Under NORMAL SQLite still flushes the log before each
+checkpoint and when the log starts over, as under FULL. Single statements outside a
+transaction, and databases set to NORMAL or EXTRA, keep SQLite's own behaviour.
 """
 
 from __future__ import annotations
@@ -50,29 +50,23 @@ def _log_of(conn) -> str | None:
     return f"{path}-wal" if path else None
 
 
-# The logs whose directory entry was flushed by this process, by (device, inode): a log that
-# SQLite created a moment ago exists on disk only once its directory is flushed too (SQLite
-# does it at the log's first flush under FULL).
-_known_logs: set[tuple[int, int]] = set()
-
-
-def flush(log: str) -> None:
-    """Put what was written to the log `log` on disk. (Never opens the database file itself:
-    closing a descriptor of it would drop this process's locks on it.)"""
+def flush(log: str, *, directory: bool = False) -> None:
+    """Put what was written to the log `log` on disk, with its directory entry when asked (a
+    log that SQLite created a moment ago exists on disk only once its directory is flushed
+    too; SQLite does it at the log's first flush under FULL). Never opens the database file
+    itself: closing a descriptor of it would drop this process's locks on it."""
     try:
         fd = os.open(log, os.O_RDONLY | os.O_CLOEXEC)
         try:
             os.fdatasync(fd)
-            st = os.fstat(fd)
-            if (st.st_dev, st.st_ino) not in _known_logs:
-                folder = os.open(os.path.dirname(log) or ".", os.O_RDONLY | os.O_CLOEXEC)
-                try:
-                    os.fsync(folder)
-                finally:
-                    os.close(folder)
-                _known_logs.add((st.st_dev, st.st_ino))
         finally:
             os.close(fd)
+        if directory:
+            folder = os.open(os.path.dirname(log) or ".", os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
     except OSError as exc:
         # The transaction is committed but perhaps not on disk: the caller must not be told
         # it is done.
@@ -86,27 +80,36 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self._busy_timeout_ms = int(row[0]) if row else 0
         self._log = _log_of(conn)
         self._flush_on_commit = False
+        # The log may have been made by this connection (SQLite deletes it when the last
+        # connection closes): the first flush of each connection flushes the directory too.
+        self._log_entry_flushed = False
         return conn
+
+    def _flush_log(self) -> None:
+        flush(self._log, directory=not self._log_entry_flushed)
+        self._log_entry_flushed = True
+
+    def _written(self) -> tuple[int, int]:
+        """What tells whether a transaction wrote: the rows it changed and the schema's
+        version (a schema change changes no rows)."""
+        conn = self.connection
+        return conn.total_changes, conn.execute("PRAGMA schema_version").fetchone()[0]
 
     def _start_transaction_under_autocommit(self):
         log = getattr(self, "_log", None)
         if log:
-            # Before BEGIN: the setting cannot change inside a transaction.
-            with self.wrap_database_errors:
-                self.connection.execute("PRAGMA synchronous = NORMAL")
-            self._flush_on_commit = True
-            self._changes_at_begin = self.connection.total_changes
-        try:
+            self._flush_on_commit = True  # (first: FULL is restored whatever fails next)
+            try:
+                # Before BEGIN: the setting cannot change inside a transaction.
+                with self.wrap_database_errors:
+                    self.connection.execute("PRAGMA synchronous = NORMAL")
+                self._begin()
+                self._written_at_begin = self._written()
+            except BaseException:
+                self._end_deferred_flush()
+                raise
+        else:
             self._begin()
-        except BaseException:
-            self._end_deferred_flush()
-            raise
-
-    def schema_editor(self, *args, **kwargs):
-        # A schema change is not counted in total_changes: the transaction it runs in is
-        # flushed whatever it counted.
-        self._schema_changed = True
-        return super().schema_editor(*args, **kwargs)
 
     def _begin(self):
         begin = f"BEGIN {self.transaction_mode}" if self.transaction_mode else "BEGIN"
@@ -141,20 +144,19 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def flush_commits(self) -> None:
         """Put on disk what other connections committed and may not have flushed yet."""
-        if getattr(self, "_log", None):
-            flush(self._log)
+        if getattr(self, "_log", None) and self.connection is not None:
+            self._flush_log()
 
     def _commit(self):
         if not getattr(self, "_flush_on_commit", False) or self.connection is None:
             return super()._commit()
+        # A transaction that changed nothing wrote nothing to the log (the task worker's look
+        # for work, say): nothing to flush.
+        wrote = self._written() != self._written_at_begin
         super()._commit()  # (one that fails leaves the transaction to the caller's rollback)
         self._end_deferred_flush()
-        # A transaction that changed nothing wrote nothing to the log (the task worker's
-        # look for work, say): nothing to flush.
-        wrote = self.connection.total_changes != self._changes_at_begin
-        if wrote or getattr(self, "_schema_changed", False):
-            self._schema_changed = False
-            flush(self._log)
+        if wrote:
+            self._flush_log()
 
     def _set_autocommit(self, autocommit):
         # The driver commits an open transaction when autocommit is turned on (an atomic
@@ -165,7 +167,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if pending:
             self._end_deferred_flush()
             if committing:
-                flush(self._log)
+                self._flush_log()
 
     def _rollback(self):
         try:

@@ -125,13 +125,13 @@ def test_the_durability_setting_is_checked(value, pragma):
         assert "WANGGE_SQLITE_SYNCHRONOUS must be FULL, NORMAL or EXTRA" in done.stderr
 
 
-def _watch_flushes(monkeypatch, during=None) -> list[str]:
+def _watch_flushes(monkeypatch, during=None, folders=None) -> list[str]:
     """The files the backend flushes (their paths), calling `during()` in each flush before
-    the real one."""
+    the real one; the folders it flushes go to `folders`."""
     from wangge.core.sqlite3 import base
 
     flushed = []
-    real = os.fdatasync
+    real, real_fsync = os.fdatasync, os.fsync
 
     def fdatasync(fd):
         flushed.append(os.readlink(f"/proc/self/fd/{fd}"))
@@ -139,7 +139,13 @@ def _watch_flushes(monkeypatch, during=None) -> list[str]:
             during()
         real(fd)
 
+    def fsync(fd):
+        if folders is not None:
+            folders.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
     monkeypatch.setattr(base.os, "fdatasync", fdatasync)
+    monkeypatch.setattr(base.os, "fsync", fsync)
     return flushed
 
 
@@ -186,19 +192,25 @@ def test_a_commit_is_on_disk_when_it_returns_and_the_lock_is_free_during_the_flu
     db.commit()
     db.set_autocommit(True)
     assert flushed == [f"{path}-wal"]
-    # A schema change (not counted among a transaction's changed rows) is flushed.
+    # A schema change (not counted among a transaction's changed rows) is flushed, whether
+    # or not it comes through a schema editor, and after a transaction that changed rows.
     with db.schema_editor(atomic=False) as editor:
         db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
         editor.execute("CREATE TABLE u (y)")
         db.commit()
         db.set_autocommit(True)
     assert flushed == [f"{path}-wal"] * 2
+    db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    db.cursor().execute("CREATE TABLE v (z)")
+    db.commit()
+    db.set_autocommit(True)
+    assert flushed == [f"{path}-wal"] * 3
     # Autocommit turned on with the transaction open (an atomic block interrupted in its
     # commit): the driver commits it, and that commit is flushed too.
     db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
     db.cursor().execute("INSERT INTO t VALUES (4)")
     db.set_autocommit(True)
-    assert flushed == [f"{path}-wal"] * 3
+    assert flushed == [f"{path}-wal"] * 4
     assert not db.connection.in_transaction
     assert db.connection.execute("PRAGMA synchronous").fetchone()[0] == 2
     db.close()
@@ -263,3 +275,25 @@ def test_other_settings_keep_sqlites_own_flushing(tmp_path, monkeypatch, synchro
     expected = {"NORMAL": 1, "EXTRA": 3}[synchronous]
     assert db.connection.execute("PRAGMA synchronous").fetchone()[0] == expected
     db.close()
+
+
+def test_each_connection_flushes_the_logs_directory_entry_once(tmp_path, monkeypatch):
+    """SQLite deletes the log when the last connection closes and makes a new one (often
+    with the same inode number) with the next write: a connection's first flush puts the
+    log's directory entry on disk too."""
+    path = tmp_path / "f.sqlite3"
+    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()
+    folders = []
+    flushed = _watch_flushes(monkeypatch, folders=folders)
+    for n in range(2):
+        db = _wrapper(path, 5000)
+        db.ensure_connection()
+        for i in range(2):
+            db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+            db.cursor().execute("INSERT INTO t VALUES (%s)", [i])
+            db.commit()
+            db.set_autocommit(True)
+        db.close()
+        assert not os.path.exists(f"{path}-wal")  # deleted by the last connection
+        assert folders == [str(tmp_path)] * (n + 1)
+    assert flushed == [f"{path}-wal"] * 4
