@@ -33,6 +33,34 @@ def _wrapper(path, timeout_ms: int, synchronous: str = "FULL") -> DatabaseWrappe
     return DatabaseWrapper(settings, alias="wait-test")
 
 
+def _database(
+    tmp_path, name: str, *, schema="CREATE TABLE t (x)", timeout_ms=5000, synchronous="FULL"
+):
+    """(path, a connected backend) of a new database file holding `schema`."""
+    path = tmp_path / name
+    sqlite3.connect(path).execute(schema).connection.close()
+    db = _wrapper(path, timeout_ms, synchronous)
+    db.ensure_connection()
+    return path, db
+
+
+def _begin(db) -> None:
+    """What transaction.atomic does first: BEGIN IMMEDIATE."""
+    db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+
+
+def _transaction(db, sql: str, params=()) -> None:
+    """`sql` in a transaction of its own, committed as an atomic block commits."""
+    _begin(db)
+    db.cursor().execute(sql, params)
+    db.commit()
+    db.set_autocommit(True)
+
+
+def _synchronous(db) -> int:
+    return db.connection.execute("PRAGMA synchronous").fetchone()[0]
+
+
 def _hold_lock(path, seconds: float, held: threading.Event):
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
@@ -45,10 +73,7 @@ def _hold_lock(path, seconds: float, held: threading.Event):
 def test_a_transaction_waits_for_the_lock_in_short_steps(tmp_path, monkeypatch):
     from wangge.core.sqlite3 import base
 
-    path = tmp_path / "w.sqlite3"
-    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()
-    db = _wrapper(path, 5000)
-    db.ensure_connection()
+    path, db = _database(tmp_path, "w.sqlite3")
     assert db._busy_timeout_ms == 5000
     slept = []
 
@@ -66,7 +91,7 @@ def test_a_transaction_waits_for_the_lock_in_short_steps(tmp_path, monkeypatch):
     holder.start()
     held.wait()
     # What transaction.atomic does: BEGIN IMMEDIATE, taken once the holder commits.
-    db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    _begin(db)
     db.cursor().execute("INSERT INTO t VALUES (1)")
     db.commit()
     holder.join()
@@ -79,10 +104,7 @@ def test_a_transaction_waits_for_the_lock_in_short_steps(tmp_path, monkeypatch):
 
 
 def test_the_busy_timeout_still_applies(tmp_path):
-    path = tmp_path / "w.sqlite3"
-    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()
-    db = _wrapper(path, 100)
-    db.ensure_connection()
+    path, db = _database(tmp_path, "w.sqlite3", timeout_ms=100)
     held = threading.Event()
     holder = threading.Thread(target=_hold_lock, args=(path, 0.6, held))
     holder.start()
@@ -90,7 +112,7 @@ def test_the_busy_timeout_still_applies(tmp_path):
     from django.db.utils import OperationalError
 
     with pytest.raises((OperationalError, sqlite3.OperationalError)):
-        db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+        _begin(db)
     holder.join()
     # The connection is usable afterwards, with its busy timeout back in place.
     assert db.connection.execute("PRAGMA busy_timeout").fetchone()[0] == 100
@@ -152,10 +174,7 @@ def _watch_flushes(monkeypatch, during=None, folders=None) -> list[str]:
 def test_a_commit_is_on_disk_when_it_returns_and_the_lock_is_free_during_the_flush(
     tmp_path, monkeypatch
 ):
-    path = tmp_path / "d.sqlite3"
-    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()
-    db = _wrapper(path, 5000)
-    db.ensure_connection()
+    path, db = _database(tmp_path, "d.sqlite3")
     seen = []
 
     def another_writer():
@@ -168,51 +187,45 @@ def test_a_commit_is_on_disk_when_it_returns_and_the_lock_is_free_during_the_flu
         other.close()
 
     flushed = _watch_flushes(monkeypatch, during=another_writer)
-    db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    _begin(db)
     db.cursor().execute("INSERT INTO t VALUES (1)")
-    assert db.connection.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL inside
+    assert _synchronous(db) == 1  # NORMAL inside
     db.commit()
     db.set_autocommit(True)
     assert flushed == [f"{path}-wal"] and seen == [1]
     # Back to FULL for single statements, which SQLite flushes itself (under its lock).
-    assert db.connection.execute("PRAGMA synchronous").fetchone()[0] == 2
+    assert _synchronous(db) == 2
     db.cursor().execute("INSERT INTO t VALUES (2)")
     assert flushed == [f"{path}-wal"]
     # A transaction rolled back flushes nothing and leaves FULL behind as well.
-    db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    _begin(db)
     db.cursor().execute("INSERT INTO t VALUES (3)")
     db.rollback()
     db.set_autocommit(True)
     assert flushed == [f"{path}-wal"]
-    assert db.connection.execute("PRAGMA synchronous").fetchone()[0] == 2
+    assert _synchronous(db) == 2
     assert db.connection.execute("SELECT count(*) FROM t").fetchone()[0] == 2
     # A transaction that only read wrote nothing to the log: no flush.
-    db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
-    db.cursor().execute("SELECT count(*) FROM t")
-    db.commit()
-    db.set_autocommit(True)
+    _transaction(db, "SELECT count(*) FROM t")
     assert flushed == [f"{path}-wal"]
     # A schema change (not counted among a transaction's changed rows) is flushed, whether
     # or not it comes through a schema editor, and after a transaction that changed rows.
     with db.schema_editor(atomic=False) as editor:
-        db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+        _begin(db)
         editor.execute("CREATE TABLE u (y)")
         db.commit()
         db.set_autocommit(True)
     assert flushed == [f"{path}-wal"] * 2
-    db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
-    db.cursor().execute("CREATE TABLE v (z)")
-    db.commit()
-    db.set_autocommit(True)
+    _transaction(db, "CREATE TABLE v (z)")
     assert flushed == [f"{path}-wal"] * 3
     # Autocommit turned on with the transaction open (an atomic block interrupted in its
     # commit): the driver commits it, and that commit is flushed too.
-    db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    _begin(db)
     db.cursor().execute("INSERT INTO t VALUES (4)")
     db.set_autocommit(True)
     assert flushed == [f"{path}-wal"] * 4
     assert not db.connection.in_transaction
-    assert db.connection.execute("PRAGMA synchronous").fetchone()[0] == 2
+    assert _synchronous(db) == 2
     db.close()
 
 
@@ -220,10 +233,7 @@ def test_the_acknowledgements_statement_transaction_is_flushed(tmp_path, monkeyp
     """core.bulk.one_statement_transaction, the transaction of an acknowledged report."""
     from wangge.core.bulk import _SQLiteStatementTransaction
 
-    path = tmp_path / "a.sqlite3"
-    sqlite3.connect(path).execute("CREATE TABLE t (x UNIQUE)").connection.close()
-    db = _wrapper(path, 5000)
-    db.ensure_connection()
+    path, db = _database(tmp_path, "a.sqlite3", schema="CREATE TABLE t (x UNIQUE)")
     flushed = _watch_flushes(monkeypatch)
     with _SQLiteStatementTransaction(db):
         db.cursor().execute("INSERT INTO t VALUES (1)")
@@ -233,7 +243,7 @@ def test_the_acknowledgements_statement_transaction_is_flushed(tmp_path, monkeyp
     with pytest.raises(IntegrityError), _SQLiteStatementTransaction(db):
         db.cursor().execute("INSERT INTO t VALUES (1)")
     assert flushed == [f"{path}-wal"]
-    assert db.connection.execute("PRAGMA synchronous").fetchone()[0] == 2
+    assert _synchronous(db) == 2
     assert not db.connection.in_transaction
     db.close()
 
@@ -243,37 +253,28 @@ def test_a_commit_that_cannot_reach_the_disk_is_not_reported_done(tmp_path, monk
 
     from wangge.core.sqlite3 import base
 
-    path = tmp_path / "e.sqlite3"
-    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()
-    db = _wrapper(path, 5000)
-    db.ensure_connection()
+    path, db = _database(tmp_path, "e.sqlite3")
 
     def failing(fd):
         raise OSError(5, "Input/output error")
 
     monkeypatch.setattr(base.os, "fdatasync", failing)
-    db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    _begin(db)
     db.cursor().execute("INSERT INTO t VALUES (1)")
     with pytest.raises(OperationalError, match="could not be written to disk"):
         db.commit()
-    assert db.connection.execute("PRAGMA synchronous").fetchone()[0] == 2
+    assert _synchronous(db) == 2
     db.close()
 
 
 @pytest.mark.parametrize("synchronous", ["NORMAL", "EXTRA"])
 def test_other_settings_keep_sqlites_own_flushing(tmp_path, monkeypatch, synchronous):
-    path = tmp_path / "n.sqlite3"
-    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()
-    db = _wrapper(path, 5000, synchronous)
-    db.ensure_connection()
+    path, db = _database(tmp_path, "n.sqlite3", synchronous=synchronous)
     flushed = _watch_flushes(monkeypatch)
-    db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
-    db.cursor().execute("INSERT INTO t VALUES (1)")
-    db.commit()
-    db.set_autocommit(True)
+    _transaction(db, "INSERT INTO t VALUES (1)")
     assert flushed == []
     expected = {"NORMAL": 1, "EXTRA": 3}[synchronous]
-    assert db.connection.execute("PRAGMA synchronous").fetchone()[0] == expected
+    assert _synchronous(db) == expected
     db.close()
 
 
@@ -289,10 +290,7 @@ def test_each_connection_flushes_the_logs_directory_entry_once(tmp_path, monkeyp
         db = _wrapper(path, 5000)
         db.ensure_connection()
         for i in range(2):
-            db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
-            db.cursor().execute("INSERT INTO t VALUES (%s)", [i])
-            db.commit()
-            db.set_autocommit(True)
+            _transaction(db, "INSERT INTO t VALUES (%s)", [i])
         db.close()
         assert not os.path.exists(f"{path}-wal")  # deleted by the last connection
         assert folders == [str(tmp_path)] * (n + 1)
