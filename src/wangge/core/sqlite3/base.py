@@ -74,6 +74,11 @@ def flush(log: str, *, directory: bool = False) -> None:
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    # (Set for each connection in get_new_connection; these hold before the first one.)
+    _busy_timeout_ms = 0
+    _log: str | None = None  # the log this backend flushes, None: SQLite's own flushing
+    _flush_on_commit = False  # in a transaction whose commit this backend flushes
+
     def get_new_connection(self, conn_params):
         conn = super().get_new_connection(conn_params)
         row = conn.execute("PRAGMA busy_timeout").fetchone()
@@ -96,8 +101,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return conn.total_changes, conn.execute("PRAGMA schema_version").fetchone()[0]
 
     def _start_transaction_under_autocommit(self):
-        log = getattr(self, "_log", None)
-        if log:
+        if self._log:
             self._flush_on_commit = True  # (first: FULL is restored whatever fails next)
             try:
                 # Before BEGIN: the setting cannot change inside a transaction.
@@ -113,7 +117,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _begin(self):
         begin = f"BEGIN {self.transaction_mode}" if self.transaction_mode else "BEGIN"
-        timeout_ms = getattr(self, "_busy_timeout_ms", 0)
+        timeout_ms = self._busy_timeout_ms
         if self.transaction_mode not in ("IMMEDIATE", "EXCLUSIVE") or not timeout_ms:
             return super()._start_transaction_under_autocommit()
         conn = self.connection
@@ -135,7 +139,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _end_deferred_flush(self) -> None:
         """Back to FULL for what follows (single statements), once a transaction ended."""
-        if not getattr(self, "_flush_on_commit", False):
+        if not self._flush_on_commit:
             return
         if self.connection is not None:
             with self.wrap_database_errors:
@@ -144,11 +148,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def flush_commits(self) -> None:
         """Put on disk what other connections committed and may not have flushed yet."""
-        if getattr(self, "_log", None) and self.connection is not None:
+        if self._log and self.connection is not None:
             self._flush_log()
 
     def _commit(self):
-        if not getattr(self, "_flush_on_commit", False) or self.connection is None:
+        if not self._flush_on_commit or self.connection is None:
             return super()._commit()
         # A transaction that changed nothing wrote nothing to the log (the task worker's look
         # for work, say): nothing to flush.
@@ -161,7 +165,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _set_autocommit(self, autocommit):
         # The driver commits an open transaction when autocommit is turned on (an atomic
         # block interrupted in its commit ends so): that commit is flushed as well.
-        pending = autocommit and getattr(self, "_flush_on_commit", False)
+        pending = autocommit and self._flush_on_commit
         committing = pending and self.connection.in_transaction
         super()._set_autocommit(autocommit)
         if pending:
