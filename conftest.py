@@ -3,6 +3,28 @@ import pytest
 # Browser fixtures (Playwright + Chromium) for the journeys in tests/e2e and the apps.
 pytest_plugins = ["wangge.testing.browser"]
 
+_DB_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
+
+
+def pytest_collection_modifyitems(items):
+    """A test that uses the database may use every database of the installation: on SQLite
+    the receipts of acknowledged reports are in a database of their own (wangge.core.routers),
+    and any report may write one. (A test that names its databases keeps them.)"""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None and not _DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            continue
+        kwargs = dict(marker.kwargs) if marker is not None else {}
+        if "databases" in kwargs:
+            continue
+        args = marker.args if marker is not None else ()
+        item.add_marker(pytest.mark.django_db(*args, databases="__all__", **kwargs), append=False)
+
 
 @pytest.fixture
 def territory(db):

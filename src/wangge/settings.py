@@ -145,6 +145,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # In memory unless asked otherwise (named: pytest-django only knows Django's own engine).
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("WANGGE_TEST_SQLITE") or ":memory:"}
 
+    def _intake_file(name: str) -> str:
+        """The intake database's file beside the main one: wangge.sqlite3 → wangge-intake.sqlite3."""
+        if not name or name == ":memory:" or name.startswith("file:"):
+            return ":memory:"
+        path = Path(name)
+        return str(path.with_name(f"{path.stem}-intake{path.suffix}"))
+
+    # The receipts of acknowledged reports in a file of their own (see wangge.core.routers):
+    # a report is acknowledged while the task worker writes a batch of cases. Back up both.
+    DATABASES["intake"] = {
+        **DATABASES["default"],
+        "NAME": _intake_file(str(DATABASES["default"]["NAME"])),
+        "OPTIONS": dict(DATABASES["default"]["OPTIONS"]),
+        "TEST": {"NAME": _intake_file(DATABASES["default"]["TEST"]["NAME"])},
+    }
+DATABASE_ROUTERS = ["wangge.core.routers.IntakeRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"

@@ -367,15 +367,18 @@ class IntakeReceipt(models.Model):
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     received_at = models.DateTimeField(_("received at"))
     # Not indexed: receipts are read by tracking code, key or status, and pruned after
-    # WANGGE_RECEIPT_KEEP_DAYS (one index write fewer per report).
+    # WANGGE_RECEIPT_KEEP_DAYS (one index write fewer per report). No constraint: on SQLite
+    # the receipts are in a database of their own (wangge.core.routers), and a user who is
+    # deleted leaves the id behind (the case made of the receipt holds the reporter).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("entered by"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     # The report as checked at intake (ids of the category, grid, area and household, the
     # cleaned texts, the stored photos): exactly what the case will be made of.

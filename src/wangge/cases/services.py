@@ -21,7 +21,7 @@ from operator import attrgetter
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, router, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -32,7 +32,7 @@ from wangge.areas import geo
 from wangge.areas.choices import AreaLevel
 from wangge.areas.geo import validate_point
 from wangge.areas.models import Area
-from wangge.core import generations
+from wangge.core import generations, routers
 from wangge.core.audit import audit, audit_rows
 from wangge.core.bulk import insert, new, one_statement_transaction, prepare
 from wangge.core.errors import DomainError, NotFound, PermissionDenied, TransitionNotAllowed
@@ -797,6 +797,15 @@ def case_report(
     if existing is not None:
         return _case_of(existing)
     intake = report.check()
+    if report.idempotency_key and routers.separate():
+        # The receipts are in a database of their own: the receipt is written first (its key
+        # is unique there: a concurrent retry gets this receipt instead of a second case),
+        # then it is taken in at once, as the intake worker would.
+        receipt = _receive(report, intake)
+        if receipt.replayed:
+            return _case_of(receipt)
+        intake.photos = []  # stored with the receipt (intake.stored_photos)
+        return _take_in_now(receipt, intake)
     writes = _CaseWrites(_plan_cases([intake]))
     try:
         with transaction.atomic():
@@ -848,11 +857,43 @@ def case_receive(
         if existing is not None:
             return existing
         raise
+    return _receive(report, intake)
+
+
+def _take_in_now(receipt: IntakeReceipt, intake: _Intake) -> Case:
+    """The case of a receipt just written in the intake database, made now from the checked
+    report at hand (as intake_process would make it from the receipt): the synchronous
+    intake when the receipts are in a database of their own."""
+    writes = _CaseWrites(_plan_cases([intake]))
+    with transaction.atomic():
+        # The intake worker (asked for when the receipt committed) may have been quicker.
+        taken = Case.objects.filter(tracking_code=receipt.tracking_code).exists()
+        case = None if taken else writes.write()[0]
+    _mark_done([receipt])
+    if case is None:
+        case = _case_of(receipt)
+        case.replayed = False
+    return case
+
+
+def _receipts_db() -> str:
+    """The alias of the database of the receipts (wangge.core.routers)."""
+    return router.db_for_write(IntakeReceipt)
+
+
+def _receive(report: _Report, intake: _Intake) -> IntakeReceipt:
+    """Keep a checked report as a pending receipt (or return the receipt of an earlier
+    request with the same key, `replayed` set)."""
     stored: list[str] = []
     rows = _receipt_rows([intake], status=ReceiptStatus.PENDING)  # before the write lock
+    using = _receipts_db()
     try:
         # Without photos the receipt is one insert; with them, the receipt and their names.
-        with transaction.atomic() if intake.photos else one_statement_transaction():
+        with (
+            transaction.atomic(using=using)
+            if intake.photos
+            else one_statement_transaction(using=using)
+        ):
             # The receipt first: a retry fails here, before any photo is stored.
             [receipt] = insert(rows)
             if intake.photos:
@@ -872,7 +913,7 @@ def case_receive(
                 return existing
         raise
     # After the commit (or the caller's, when this runs inside its transaction).
-    transaction.on_commit(request_intake_processing)
+    transaction.on_commit(request_intake_processing, using=using)
     receipt.replayed = False
     return receipt
 
@@ -927,7 +968,7 @@ def _replay(client: str, key: str, body_hash: str) -> IntakeReceipt | None:
     # The first request may still be flushing its commit (the embedded database flushes after
     # releasing its lock, wangge.core.sqlite3): its retry is answered once the receipt is on
     # disk.
-    flush_commits = getattr(connection, "flush_commits", None)
+    flush_commits = getattr(connections[_receipts_db()], "flush_commits", None)
     if flush_commits is not None:
         flush_commits()
     existing.replayed = True
@@ -955,7 +996,8 @@ INTAKE_BATCH = 200
 
 
 class _Contended(Exception):
-    """Another worker took some of the receipts between reading and claiming them."""
+    """Another worker took some of the receipts between reading and claiming them (the
+    argument: those of them whose cases exist, to be marked done)."""
 
 
 def intake_process(*, limit: int = INTAKE_BATCH, receipt_ids: list[int] | None = None) -> int:
@@ -963,7 +1005,11 @@ def intake_process(*, limit: int = INTAKE_BATCH, receipt_ids: list[int] | None =
     exactly `receipt_ids`): route, set deadlines, number, write the cases with their tracking
     codes, timelines, audit rows and rollups, tell the handlers. The receipts are read and
     the cases planned outside the transaction; the transaction claims the receipts (a
-    receipt another worker claimed meanwhile makes this run start again) and writes. A batch
+    receipt another worker claimed meanwhile makes this run start again) and writes. When the
+    receipts are in a database of their own (SQLite, wangge.core.routers) the cases are the
+    claim: the transaction looks for cases with the receipts' tracking codes before it
+    writes, and the receipts are marked after its commit (a worker that stops in between
+    leaves them pending, and the next run only marks them). A batch
     that fails is taken apart, so that a bad receipt is marked failed with its reason and the
     others go through. Returns the number of receipts taken in."""
     qs = IntakeReceipt.objects.filter(status=ReceiptStatus.PENDING)
@@ -972,20 +1018,29 @@ def intake_process(*, limit: int = INTAKE_BATCH, receipt_ids: list[int] | None =
     receipts = list(qs.order_by("id")[:limit])
     if not receipts:
         return 0
+    apart = routers.separate()
     try:
         writes = _CaseWrites(_plan_cases(_intakes_of(receipts)))
         with transaction.atomic():
-            # The receipt keeps no copy of the report once its case holds it (as a receipt
-            # made with its case): the new row version is under half the size, in the table
-            # and in the write-ahead log.
-            claimed = IntakeReceipt.objects.filter(
-                pk__in=[r.pk for r in receipts], status=ReceiptStatus.PENDING
-            ).update(status=ReceiptStatus.DONE, processed_at=_now(), error="", payload={})
-            if claimed != len(receipts):
-                raise _Contended
+            if apart:
+                # The receipts are in another database: the cases are the claim. A receipt
+                # whose case exists was taken in by another worker (or by one that stopped
+                # before it could mark the receipt); the receipts are marked after the commit.
+                taken = set(
+                    Case.objects.filter(
+                        tracking_code__in=[r.tracking_code for r in receipts]
+                    ).values_list("tracking_code", flat=True)
+                )
+                if taken:
+                    raise _Contended([r for r in receipts if r.tracking_code in taken])
+            elif _mark_done(receipts) != len(receipts):
+                raise _Contended([])
             writes.write()
+        if apart:
+            _mark_done(receipts)
         return len(receipts)
-    except _Contended:
+    except _Contended as exc:
+        _mark_done(exc.args[0])
         return intake_process(limit=limit, receipt_ids=receipt_ids)
     except Exception:  # noqa: BLE001 - isolated below, the failure is recorded per receipt
         if len(receipts) == 1:
@@ -993,6 +1048,17 @@ def intake_process(*, limit: int = INTAKE_BATCH, receipt_ids: list[int] | None =
             return 0
     # One at a time: every receipt that can be taken in is, the bad one is marked failed.
     return sum(intake_process(receipt_ids=[r.pk]) for r in receipts)
+
+
+def _mark_done(receipts: list[IntakeReceipt]) -> int:
+    """Mark pending receipts taken in; the number marked. The receipt keeps no copy of the
+    report once its case holds it (as a receipt made with its case): the new row version is
+    under half the size, in the table and in the write-ahead log."""
+    if not receipts:
+        return 0
+    return IntakeReceipt.objects.filter(
+        pk__in=[r.pk for r in receipts], status=ReceiptStatus.PENDING
+    ).update(status=ReceiptStatus.DONE, processed_at=_now(), error="", payload={})
 
 
 def _intakes_of(receipts: list[IntakeReceipt]) -> list[_Intake]:
@@ -1022,7 +1088,7 @@ def intake_retry(*, actor, receipt: IntakeReceipt) -> IntakeReceipt:
     """An administrator sends a failed receipt round again (after fixing what it lacked)."""
     if actor is not None and not getattr(actor, "is_superuser", False):
         raise PermissionDenied(_("Only an administrator may retry a receipt."))
-    with transaction.atomic():
+    with transaction.atomic(using=_receipts_db()), transaction.atomic():
         receipt = IntakeReceipt.objects.select_for_update().get(pk=receipt.pk)
         if receipt.status != ReceiptStatus.FAILED:
             raise TransitionNotAllowed(_("Only a receipt that failed can be retried."))

@@ -257,8 +257,9 @@ def test_a_retry_is_answered_once_the_first_requests_commit_is_on_disk(world, mo
     (wangge.core.sqlite3): a retry arriving during that flush finds the receipt already, and
     must not acknowledge it before it is on disk — the database is asked to flush first.
     A new report does not ask (its own commit flushes)."""
-    from django.db import connection
+    from django.db import connections, router
 
+    connection = connections[router.db_for_write(IntakeReceipt)]  # (SQLite: the intake database)
     flushes = []
     monkeypatch.setattr(connection, "flush_commits", lambda: flushes.append(1), raising=False)
     client = token_client(world.worker_a1)

@@ -7,6 +7,7 @@ import random
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import router
 
 from wangge.cases import deadlines, kpis, routing, services, tasks
 from wangge.cases.choices import ReceiptStatus
@@ -367,7 +368,9 @@ def test_the_pending_head_counts_up_to_a_batch_and_names_the_newest(world, recei
 
 
 def test_a_receipt_commit_asks_for_the_worker(world, receive, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks() as callbacks:
+    # (On the commit of the receipt's database: on SQLite the intake database.)
+    using = router.db_for_write(IntakeReceipt)
+    with django_capture_on_commit_callbacks(using=using) as callbacks:
         receive()
     assert [c.__name__ for c in callbacks] == ["request_intake_processing"]
 
@@ -412,3 +415,130 @@ def test_a_failed_receipt_is_retried_from_the_admin(world, receive, client):
     assert r.status_code == 200
     assert IntakeReceipt.objects.get(pk=receipt.pk).status == "done"
     assert Case.objects.filter(tracking_code=receipt.tracking_code).exists()
+
+
+# --- The receipts in a database of their own (SQLite; wangge.core.routers) ---------------------
+
+needs_intake_db = pytest.mark.skipif(
+    "not __import__('wangge.core.routers', fromlist=['x']).separate()",
+    reason="PostgreSQL keeps the receipts with the cases",
+)
+
+
+def test_the_receipts_database_follows_the_main_one(world, receive):
+    """On SQLite a receipt is written to the intake database and to no other; on PostgreSQL
+    everything is in the one database."""
+    from django.db import connections
+
+    from wangge.core import routers
+
+    receipt = receive(idempotency_client="user:1", idempotency_key="where")
+    if connections["default"].vendor != "sqlite":
+        assert not routers.separate() and router.db_for_write(IntakeReceipt) == "default"
+        return
+    assert routers.separate() and router.db_for_write(IntakeReceipt) == routers.INTAKE
+    with connections[routers.INTAKE].cursor() as cursor:
+        cursor.execute("SELECT tracking_code FROM cases_intakereceipt")
+        assert cursor.fetchall() == [(receipt.tracking_code,)]
+        tables = connections[routers.INTAKE].introspection.table_names(cursor)
+    assert "cases_case" not in tables  # only the receipts there
+    main = connections["default"]
+    with main.cursor() as cursor:
+        assert "cases_intakereceipt" not in main.introspection.table_names(cursor)
+
+
+@needs_intake_db
+def test_a_receipt_whose_case_exists_is_only_marked_done(world, receive, monkeypatch):
+    """A worker that stopped after writing the cases and before marking their receipts (or
+    two workers that read the same receipts): the next run makes no second case."""
+    first = receive(idempotency_client="user:1", idempotency_key="a")
+    second = receive(idempotency_client="user:1", idempotency_key="b")
+    with monkeypatch.context() as m:
+        m.setattr(services, "_mark_done", lambda receipts: 0)  # stopped before marking
+        assert services.intake_process() == 2
+    assert IntakeReceipt.objects.filter(status=ReceiptStatus.PENDING).count() == 2
+    third = receive(idempotency_client="user:1", idempotency_key="c")
+
+    assert services.intake_process() == 1  # the third only
+    assert Case.objects.count() == 3
+    assert sorted(Case.objects.values_list("tracking_code", flat=True)) == sorted(
+        r.tracking_code for r in (first, second, third)
+    )
+    assert set(IntakeReceipt.objects.values_list("status", flat=True)) == {ReceiptStatus.DONE}
+    assert kpis.stored() == kpis.recount()
+
+
+@needs_intake_db
+def test_the_synchronous_intake_goes_through_its_receipt(world, receive):
+    """case_report with a key writes the receipt first (its unique key stops a second case),
+    then the case at once; a retry gets the same case."""
+    case = receive.at_once(idempotency_client="user:1", idempotency_key="sync")
+    assert not case.replayed and case.pk and case.handler == world.worker_a1
+    receipt = IntakeReceipt.objects.get()
+    assert (receipt.tracking_code, receipt.status) == (case.tracking_code, ReceiptStatus.DONE)
+    assert [a.verb for a in case.new_timeline[0]] == ["report"]
+    again = receive.at_once(idempotency_client="user:1", idempotency_key="sync")
+    assert again.replayed and again.pk == case.pk
+    assert Case.objects.count() == 1 and IntakeReceipt.objects.count() == 1
+    assert kpis.stored() == kpis.recount()
+
+
+@needs_intake_db
+def test_the_synchronous_intake_answers_with_the_case_the_worker_made(world, receive, monkeypatch):
+    """The intake worker, asked for when the receipt committed, may take the receipt in
+    before the request does: the request answers with that case, and makes no second one."""
+    real = services._take_in_now
+
+    def worker_first(receipt, intake):
+        assert services.intake_process() == 1  # the worker, between the receipt and the case
+        return real(receipt, intake)
+
+    monkeypatch.setattr(services, "_take_in_now", worker_first)
+    case = receive.at_once(idempotency_client="user:1", idempotency_key="race")
+    assert not case.replayed and Case.objects.count() == 1
+    assert case.tracking_code == IntakeReceipt.objects.get().tracking_code
+    assert IntakeReceipt.objects.get().status == ReceiptStatus.DONE
+
+
+@needs_intake_db
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_an_installation_with_receipts_in_the_main_file_has_them_moved():
+    """Migration 0012 on the intake database: the receipts an earlier version kept in the
+    main database (pending ones too) are copied over, and the old table is renamed, not
+    dropped."""
+    import importlib
+
+    from django.db import connections
+
+    from wangge.core import routers
+
+    migration = importlib.import_module("wangge.cases.migrations.0012_receipts_in_intake_database")
+    main = connections["default"]
+    with main.schema_editor() as editor:
+        editor.create_model(IntakeReceipt)  # as 0008 made it in the main database
+    try:
+        with main.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO cases_intakereceipt (tracking_code, status, source, received_at, "
+                "payload, idempotency_client, idempotency_key, body_hash, attempts, error) "
+                "VALUES (%s, %s, 'api', '2026-12-01 02:00:00', %s, 'user:1', %s, '', 0, '')",
+                [
+                    ("OLDDONE", "done", "{}", "k-done"),
+                    ("OLDPENDING", "pending", '{"description": "x"}', "k-pending"),
+                ],
+            )
+        with connections[routers.INTAKE].schema_editor() as editor:
+            migration.move_receipts(None, editor)
+        moved = dict(IntakeReceipt.objects.values_list("tracking_code", "status"))
+        assert moved == {"OLDDONE": "done", "OLDPENDING": "pending"}
+        assert IntakeReceipt.objects.get(tracking_code="OLDPENDING").payload == {"description": "x"}
+        with main.cursor() as cursor:
+            tables = main.introspection.table_names(cursor)
+        assert migration.KEPT_AS in tables and "cases_intakereceipt" not in tables
+        with connections[routers.INTAKE].schema_editor() as editor:
+            migration.move_receipts(None, editor)  # run again: nothing left to move
+        assert IntakeReceipt.objects.count() == 2
+    finally:
+        with main.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {migration.KEPT_AS}")
+            cursor.execute("DROP TABLE IF EXISTS cases_intakereceipt")

@@ -382,25 +382,28 @@ def test_one_statement_transaction_outside_any_transaction():
     """As a phone's acknowledged report runs in production: the statement commits, or a
     statement that fails leaves nothing; the connection is back in autocommit either way
     and takes the next write."""
-    from django.db import IntegrityError, connection
+    from django.db import IntegrityError, connections, router
 
     from wangge.core.bulk import one_statement_transaction
 
-    with one_statement_transaction():
+    # The receipts' database (on SQLite the intake database, wangge.core.routers).
+    using = router.db_for_write(IntakeReceipt)
+    connection = connections[using]
+    with one_statement_transaction(using):
         insert([_receipt("KEPT")])
     assert connection.get_autocommit() and not connection.in_atomic_block
     assert not _left_open(connection)  # committed
-    with pytest.raises(IntegrityError), one_statement_transaction():
+    with pytest.raises(IntegrityError), one_statement_transaction(using):
         insert([_receipt("HALF"), _receipt("KEPT")])  # fails on its second row
     assert not _left_open(connection)
     assert sorted(IntakeReceipt.objects.values_list("tracking_code", flat=True)) == ["KEPT"]
     if connection.vendor == "sqlite":
         # SQLite writes in a transaction of its own: an error after the statement undoes it.
-        with pytest.raises(ZeroDivisionError), one_statement_transaction():
+        with pytest.raises(ZeroDivisionError), one_statement_transaction(using):
             insert([_receipt("UNDONE")])
             1 / 0  # noqa: B018
         assert not IntakeReceipt.objects.filter(tracking_code="UNDONE").exists()
-    with one_statement_transaction():
+    with one_statement_transaction(using):
         insert([_receipt("NEXT")])
     assert IntakeReceipt.objects.filter(tracking_code="NEXT").exists()
 

@@ -68,9 +68,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, port, host, workers, preset, no_demo, no_worker, **options):
-        call_command("migrate", interactive=False, verbosity=0)
+        call_command("migrate", interactive=False, verbosity=0)  # every database (core's migrate)
         self.stdout.write(
-            "数据库已就绪 / database ready: %s" % settings.DATABASES["default"]["NAME"]
+            "数据库已就绪 / database ready: %s"
+            % " + ".join(str(db["NAME"]) for db in settings.DATABASES.values())
         )
         from wangge.areas.models import Area
 
