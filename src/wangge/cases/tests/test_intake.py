@@ -19,6 +19,7 @@ from wangge.cases.models import (
     IntakeReceipt,
     Notification,
 )
+from wangge.core import routers
 from wangge.core.errors import DomainError, PermissionDenied
 from wangge.core.models import AuditEntry
 
@@ -420,8 +421,7 @@ def test_a_failed_receipt_is_retried_from_the_admin(world, receive, client):
 # --- The receipts in a database of their own (SQLite; wangge.core.routers) ---------------------
 
 needs_intake_db = pytest.mark.skipif(
-    "not __import__('wangge.core.routers', fromlist=['x']).separate()",
-    reason="PostgreSQL keeps the receipts with the cases",
+    not routers.separate(), reason="PostgreSQL keeps the receipts with the cases"
 )
 
 
@@ -429,8 +429,6 @@ def test_the_receipts_database_follows_the_main_one(world, receive):
     """On SQLite a receipt is written to the intake database and to no other; on PostgreSQL
     everything is in the one database."""
     from django.db import connections
-
-    from wangge.core import routers
 
     receipt = receive(idempotency_client="user:1", idempotency_key="where")
     if connections["default"].vendor != "sqlite":
@@ -509,8 +507,6 @@ def test_an_installation_with_receipts_in_the_main_file_has_them_moved():
     import importlib
 
     from django.db import connections
-
-    from wangge.core import routers
 
     migration = importlib.import_module("wangge.cases.migrations.0012_receipts_in_intake_database")
     main = connections["default"]
