@@ -798,14 +798,16 @@ def case_report(
         return _case_of(existing)
     intake = report.check()
     if report.idempotency_key and routers.separate():
-        # The receipts are in a database of their own: the receipt is written first (its key
-        # is unique there: a concurrent retry gets this receipt instead of a second case),
-        # then it is taken in at once, as the intake worker would.
+        # The receipts are in a database of their own: the case is planned (whatever can
+        # fail does so before anything is written), the receipt is written (its key is unique
+        # there: a concurrent retry gets this receipt instead of a second case), and the case
+        # is made of it at once, as the intake worker would.
+        writes = _CaseWrites(_plan_cases([intake]))
         receipt = _receive(report, intake)
         if receipt.replayed:
             return _case_of(receipt)
-        intake.photos = []  # stored with the receipt (intake.stored_photos)
-        return _take_in_now(receipt, intake)
+        intake.photos = []  # stored with the receipt (intake.stored_photos, read by the write)
+        return _take_in_now(receipt, writes)
     writes = _CaseWrites(_plan_cases([intake]))
     try:
         with transaction.atomic():
@@ -860,11 +862,10 @@ def case_receive(
     return _receive(report, intake)
 
 
-def _take_in_now(receipt: IntakeReceipt, intake: _Intake) -> Case:
-    """The case of a receipt just written in the intake database, made now from the checked
-    report at hand (as intake_process would make it from the receipt): the synchronous
-    intake when the receipts are in a database of their own."""
-    writes = _CaseWrites(_plan_cases([intake]))
+def _take_in_now(receipt: IntakeReceipt, writes: _CaseWrites) -> Case:
+    """The case of a receipt just written in the intake database, made now as planned from
+    the checked report at hand (as intake_process would make it from the receipt): the
+    synchronous intake when the receipts are in a database of their own."""
     with transaction.atomic():
         # The intake worker (asked for when the receipt committed) may have been quicker.
         taken = Case.objects.filter(tracking_code=receipt.tracking_code).exists()

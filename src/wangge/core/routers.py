@@ -6,7 +6,8 @@ new cases (their rows, timelines, audit rows, rollups) in one transaction of ten
 milliseconds; a phone's report is acknowledged by one small insert of its receipt. In one
 file every acknowledgement that arrives during a batch waits for it, and the web workers sit
 idle while the machine has work to do. In a file of their own the receipts are written while
-the batch is, and the worker claims them there in a few milliseconds. Nothing else moves: the
+the batch is, and the worker marks them taken in there after the batch's commit, in a few
+milliseconds (services.intake_process: the cases are the claim). Nothing else moves: the
 task queue stays with the data its tasks are about (a task enqueued in a transaction is in
 the same commit as the rows it names).
 

@@ -487,9 +487,9 @@ def test_the_synchronous_intake_answers_with_the_case_the_worker_made(world, rec
     before the request does: the request answers with that case, and makes no second one."""
     real = services._take_in_now
 
-    def worker_first(receipt, intake):
+    def worker_first(receipt, writes):
         assert services.intake_process() == 1  # the worker, between the receipt and the case
-        return real(receipt, intake)
+        return real(receipt, writes)
 
     monkeypatch.setattr(services, "_take_in_now", worker_first)
     case = receive.at_once(idempotency_client="user:1", idempotency_key="race")
@@ -538,3 +538,17 @@ def test_an_installation_with_receipts_in_the_main_file_has_them_moved():
         with main.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {migration.KEPT_AS}")
             cursor.execute("DROP TABLE IF EXISTS cases_intakereceipt")
+
+
+def test_the_synchronous_intake_stores_a_photo_once(world, receive, settings, tmp_path):
+    """With a key, through the receipt where the receipts are apart: the photo is stored
+    with the receipt and attached to the case, once."""
+    settings.MEDIA_ROOT = tmp_path
+    case = receive.at_once(
+        photos=[SimpleUploadedFile("a.jpg", JPEG)], idempotency_client="user:1", idempotency_key="p"
+    )
+    att = CaseAttachment.objects.get()
+    assert att.case == case and att.action.verb == "report"
+    assert (tmp_path / att.file.name).read_bytes() == JPEG
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == [tmp_path / att.file.name]
+    assert [a.pk for a in case.new_timeline[1]] == [att.pk]
