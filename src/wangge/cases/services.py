@@ -868,8 +868,7 @@ def _take_in_now(receipt: IntakeReceipt, writes: _CaseWrites) -> Case:
     synchronous intake when the receipts are in a database of their own."""
     with transaction.atomic():
         # The intake worker (asked for when the receipt committed) may have been quicker.
-        taken = Case.objects.filter(tracking_code=receipt.tracking_code).exists()
-        case = None if taken else writes.write()[0]
+        case = None if _already_taken_in([receipt]) else writes.write()[0]
     _mark_done([receipt])
     if case is None:
         case = _case_of(receipt)
@@ -1027,13 +1026,9 @@ def intake_process(*, limit: int = INTAKE_BATCH, receipt_ids: list[int] | None =
                 # The receipts are in another database: the cases are the claim. A receipt
                 # whose case exists was taken in by another worker (or by one that stopped
                 # before it could mark the receipt); the receipts are marked after the commit.
-                taken = set(
-                    Case.objects.filter(
-                        tracking_code__in=[r.tracking_code for r in receipts]
-                    ).values_list("tracking_code", flat=True)
-                )
+                taken = _already_taken_in(receipts)
                 if taken:
-                    raise _Contended([r for r in receipts if r.tracking_code in taken])
+                    raise _Contended(taken)
             elif _mark_done(receipts) != len(receipts):
                 raise _Contended([])
             writes.write()
@@ -1049,6 +1044,17 @@ def intake_process(*, limit: int = INTAKE_BATCH, receipt_ids: list[int] | None =
             return 0
     # One at a time: every receipt that can be taken in is, the bad one is marked failed.
     return sum(intake_process(receipt_ids=[r.pk]) for r in receipts)
+
+
+def _already_taken_in(receipts: list[IntakeReceipt]) -> list[IntakeReceipt]:
+    """Those of `receipts` whose cases exist (the claim when the receipts are in a database
+    of their own; in the transaction that would write the cases)."""
+    codes = set(
+        Case.objects.filter(tracking_code__in=[r.tracking_code for r in receipts]).values_list(
+            "tracking_code", flat=True
+        )
+    )
+    return [r for r in receipts if r.tracking_code in codes]
 
 
 def _mark_done(receipts: list[IntakeReceipt]) -> int:
